@@ -1,0 +1,56 @@
+/** The current plan and run lock in the state directory. */
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../shared/errors.js';
+import type { Plan } from '../shared/plan.js';
+
+const PLAN_FILE = 'plan.json';
+const LOCK_FILE = 'run.lock';
+
+/** Saves the plan being applied (atomically, owner-only: it holds no secret but names paths). */
+export function savePlan(stateDir: string, plan: Plan): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const tmp = join(stateDir, `${PLAN_FILE}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, join(stateDir, PLAN_FILE));
+}
+
+/** The plan last applied from this state directory, or undefined. */
+export function loadPlan(stateDir: string): Plan | undefined {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, PLAN_FILE), 'utf8')) as Plan;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the run lock so two runs never apply to one machine at once; returns its release. */
+export function acquireRunLock(stateDir: string): () => void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const path = join(stateDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new UserError('conflict', `Another spsetup run (process ${holder}) is applying changes on this machine.`, 'Wait for it to finish, then try again.');
+      }
+      rmSync(path, { force: true }); // left by a process that died
+    }
+  }
+  throw new UserError('conflict', 'Could not take the run lock.', `Remove ${path} if no spsetup run is active.`);
+}

@@ -1,0 +1,219 @@
+/**
+ * The runner: applies a plan step by step with a durable journal, resumes after a failure or a
+ * kill, rolls back in reverse order, refuses stale plans, and stops between steps when cancelled.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError, toErrorInfo, type ErrorInfo } from '../shared/errors.js';
+import type { Plan, PlannedStep, ProgressEvent, RunMode, RunOutcome } from '../shared/plan.js';
+import { changedFacts, fingerprintFacts } from './fingerprint.js';
+import { JournalWriter, readJournal, replaySteps, type StepRecord } from './journal.js';
+import { acquireRunLock, loadPlan, savePlan } from './plan-store.js';
+import type { StepRegistry } from './registry.js';
+import type { StepContext } from './step-kind.js';
+
+export interface RunnerOptions<Sys> {
+  readonly registry: StepRegistry<Sys>;
+  readonly sys: Sys;
+  readonly stateDir: string;
+  /** Resolves a secret by name; undefined when it cannot be had. */
+  readonly secrets: (name: string) => string | undefined;
+  readonly onEvent?: (event: ProgressEvent) => void;
+  readonly signal?: AbortSignal;
+  /** Re-gathers the facts, for the stale-plan check. */
+  readonly gatherFacts?: () => Promise<Readonly<Record<string, unknown>>>;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly outcome: RunOutcome;
+  readonly changed: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly error?: ErrorInfo;
+  readonly failedStep?: string;
+}
+
+/** Applies a freshly made plan (refused when its facts have changed since). */
+export async function applyPlan<Sys>(plan: Plan, options: RunnerOptions<Sys>): Promise<RunResult> {
+  if (options.gatherFacts) {
+    const now = fingerprintFacts(await options.gatherFacts());
+    if (now.fingerprint !== plan.fingerprint) {
+      const changed = changedFacts(plan.factDigests, now.digests);
+      throw new UserError(
+        'stale-plan',
+        `The plan is out of date: the machine changed since it was made (${changed.join(', ') || 'facts'}).`,
+        'Make the plan again, review it, then apply it.',
+      );
+    }
+  }
+  return run(plan, 'apply', new Map(), options);
+}
+
+/** Continues the last plan applied from this state directory at its first unfinished step. */
+export async function resumePlan<Sys>(options: RunnerOptions<Sys>): Promise<RunResult> {
+  const plan = requireSavedPlan(options.stateDir);
+  return run(plan, 'resume', replaySteps(readJournal(options.stateDir), plan.id), options);
+}
+
+/** Undoes, in reverse order, the steps of the last plan that changed something. */
+export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<RunResult> {
+  const plan = requireSavedPlan(options.stateDir);
+  const records = replaySteps(readJournal(options.stateDir), plan.id);
+  const release = acquireRunLock(options.stateDir);
+  const runId = randomUUID();
+  const journal = new JournalWriter(options.stateDir, runId, plan.id);
+  const emit = (e: ProgressEvent) => options.onEvent?.(e);
+  const done = plan.steps.filter((s) => records.get(s.id)?.changed);
+  const undone: string[] = [];
+  const kept: string[] = [];
+  try {
+    journal.append({ type: 'run-started', mode: 'rollback' });
+    emit({ kind: 'run-started', planId: plan.id, mode: 'rollback', total: done.length });
+    for (const [i, step] of [...done].reverse().entries()) {
+      const kind = options.registry.get(step.kind);
+      emit({ kind: 'step-started', stepId: step.id, title: `Undo: ${step.title}`, index: i, total: done.length });
+      if (!kind.undo) {
+        kept.push(step.id);
+        emit({ kind: 'log', level: 'warn', stepId: step.id, message: `${step.title}: cannot be undone automatically; left in place.` });
+        emit({ kind: 'step-finished', stepId: step.id, changed: false, index: i, total: done.length });
+        continue;
+      }
+      const ctx = makeContext(step, options, emit, secretValues(plan, options));
+      try {
+        await kind.undo(kind.params.parse(resolveParams(step)), ctx, records.get(step.id)?.undo);
+      } catch (err) {
+        const error = toErrorInfo(err);
+        journal.append({ type: 'step-failed', stepId: step.id, error });
+        journal.append({ type: 'run-finished', outcome: 'failed' });
+        emit({ kind: 'step-failed', stepId: step.id, error });
+        emit({ kind: 'run-finished', outcome: 'failed', changed: undone, unchanged: kept, error });
+        return { runId, outcome: 'failed', changed: undone, unchanged: kept, error, failedStep: step.id };
+      }
+      journal.append({ type: 'step-undone', stepId: step.id });
+      undone.push(step.id);
+      emit({ kind: 'step-finished', stepId: step.id, changed: true, index: i, total: done.length });
+    }
+    journal.append({ type: 'run-finished', outcome: 'rolled-back' });
+    emit({ kind: 'run-finished', outcome: 'rolled-back', changed: undone, unchanged: kept });
+    return { runId, outcome: 'rolled-back', changed: undone, unchanged: kept };
+  } finally {
+    release();
+  }
+}
+
+function requireSavedPlan(stateDir: string): Plan {
+  const plan = loadPlan(stateDir);
+  if (!plan) throw new UserError('not-found', `There is no plan to resume or roll back in ${stateDir}.`, 'Run `spsetup install` first.');
+  return plan;
+}
+
+/** Step params with secret references left as they are: kinds resolve them through ctx.secret. */
+function resolveParams(step: PlannedStep): unknown {
+  return step.params;
+}
+
+function secretValues<Sys>(plan: Plan, options: RunnerOptions<Sys>): Map<string, string> {
+  const values = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of plan.secrets) {
+    const value = options.secrets(name);
+    if (value === undefined) missing.push(name);
+    else values.set(name, value);
+  }
+  if (missing.length) {
+    throw new UserError('invalid-input', `These secrets are needed and were not given: ${missing.join(', ')}.`, 'Give them in the settings, as a file reference or an environment variable.');
+  }
+  return values;
+}
+
+function maskAll(text: string, secrets: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const value of [...secrets.values()].filter((v) => v.length > 0).sort((a, b) => b.length - a.length)) out = out.split(value).join('***');
+  return out;
+}
+
+function makeContext<Sys>(
+  step: PlannedStep,
+  options: RunnerOptions<Sys>,
+  emit: (e: ProgressEvent) => void,
+  secrets: ReadonlyMap<string, string>,
+): StepContext<Sys> {
+  return {
+    sys: options.sys,
+    stateDir: options.stateDir,
+    signal: options.signal ?? new AbortController().signal,
+    secret(name) {
+      const value = secrets.get(name);
+      if (value === undefined) throw new Error(`step ${step.id} asked for secret "${name}" that its plan does not list`);
+      return value;
+    },
+    log(message, level = 'info') {
+      emit({ kind: 'log', level, stepId: step.id, message: maskAll(message, secrets) });
+    },
+    progress(percent, detail) {
+      const p = Math.max(0, Math.min(100, Math.round(percent)));
+      emit(detail === undefined ? { kind: 'step-progress', stepId: step.id, percent: p } : { kind: 'step-progress', stepId: step.id, percent: p, detail: maskAll(detail, secrets) });
+    },
+  };
+}
+
+async function run<Sys>(plan: Plan, mode: RunMode, records: Map<string, StepRecord>, options: RunnerOptions<Sys>): Promise<RunResult> {
+  const secrets = secretValues(plan, options);
+  for (const step of plan.steps) options.registry.get(step.kind); // unknown kinds fail before any change
+  const release = acquireRunLock(options.stateDir);
+  const runId = randomUUID();
+  const journal = new JournalWriter(options.stateDir, runId, plan.id);
+  const emit = (e: ProgressEvent) => options.onEvent?.(e);
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  const total = plan.steps.length;
+  const finish = (outcome: RunOutcome, error?: ErrorInfo, failedStep?: string): RunResult => {
+    journal.append({ type: 'run-finished', outcome });
+    emit(error ? { kind: 'run-finished', outcome, changed, unchanged, error } : { kind: 'run-finished', outcome, changed, unchanged });
+    const base = { runId, outcome, changed, unchanged };
+    return error ? { ...base, error, ...(failedStep ? { failedStep } : {}) } : base;
+  };
+  try {
+    savePlan(options.stateDir, plan);
+    journal.append({ type: 'run-started', mode });
+    emit({ kind: 'run-started', planId: plan.id, mode, total });
+    for (const [index, step] of plan.steps.entries()) {
+      const previous = records.get(step.id);
+      if (previous?.done) {
+        (previous.changed ? changed : unchanged).push(step.id);
+        continue;
+      }
+      if (options.signal?.aborted) return finish('cancelled');
+      emit({ kind: 'step-started', stepId: step.id, title: step.title, index, total });
+      journal.append({ type: 'step-started', stepId: step.id });
+      const kind = options.registry.get(step.kind);
+      const ctx = makeContext(step, options, emit, secrets);
+      try {
+        const params = kind.params.parse(resolveParams(step));
+        const check = await kind.check(params, ctx);
+        let undo: Record<string, unknown> | undefined;
+        if (check.action !== 'noop') {
+          ctx.log(check.summary);
+          undo = (await kind.apply(params, ctx)) ?? undefined;
+        }
+        await kind.verify(params, ctx);
+        const didChange = check.action !== 'noop';
+        journal.append(undo ? { type: 'step-done', stepId: step.id, changed: didChange, undo } : { type: 'step-done', stepId: step.id, changed: didChange });
+        (didChange ? changed : unchanged).push(step.id);
+        emit({ kind: 'step-finished', stepId: step.id, changed: didChange, index, total });
+      } catch (err) {
+        const error = maskError(toErrorInfo(err), secrets);
+        journal.append({ type: 'step-failed', stepId: step.id, error });
+        emit({ kind: 'step-failed', stepId: step.id, error });
+        return finish('failed', error, step.id);
+      }
+    }
+    return finish('done');
+  } finally {
+    release();
+  }
+}
+
+function maskError(error: ErrorInfo, secrets: ReadonlyMap<string, string>): ErrorInfo {
+  const message = maskAll(error.message, secrets);
+  return error.fix ? { code: error.code, message, fix: maskAll(error.fix, secrets) } : { code: error.code, message };
+}

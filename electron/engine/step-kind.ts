@@ -1,0 +1,45 @@
+/**
+ * A step kind: the unit of change. `check` reads the machine and says what apply would change
+ * (with a diff for file edits); `apply` makes the change; `verify` proves it; `undo` reverts it
+ * where that is possible. Every kind is idempotent: apply after a finished apply changes nothing.
+ */
+import type { z } from 'zod';
+import type { StepAction } from '../shared/plan.js';
+
+export interface CheckResult {
+  readonly action: StepAction;
+  readonly summary: string;
+  readonly diff?: string;
+}
+
+/** JSON data an apply leaves for its undo (e.g. a backup path); never a secret. */
+export type UndoRecord = Readonly<Record<string, unknown>>;
+
+export interface StepContext<Sys> {
+  readonly sys: Sys;
+  /** Resolves a secret by name at apply time. */
+  secret(name: string): string;
+  log(message: string, level?: 'info' | 'warn' | 'error'): void;
+  progress(percent: number, detail?: string): void;
+  readonly signal: AbortSignal;
+  /** Where backups and step state go. */
+  readonly stateDir: string;
+}
+
+export interface StepKind<P, Sys> {
+  readonly kind: string;
+  readonly params: z.ZodType<P>;
+  check(params: P, ctx: StepContext<Sys>): Promise<CheckResult>;
+  apply(params: P, ctx: StepContext<Sys>): Promise<UndoRecord | void>;
+  verify(params: P, ctx: StepContext<Sys>): Promise<void>;
+  undo?(params: P, ctx: StepContext<Sys>, record: UndoRecord | undefined): Promise<void>;
+}
+
+/** Any step kind, as held by a registry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStepKind<Sys> = StepKind<any, Sys>;
+
+/** Defines a step kind with its parameter type inferred from its schema. */
+export function defineStepKind<S extends z.ZodType, Sys>(kind: StepKind<z.output<S>, Sys> & { params: S }): StepKind<z.output<S>, Sys> {
+  return kind;
+}

@@ -1,0 +1,47 @@
+/** Step kind: a file with exactly this content and access; backed up before it is replaced. */
+import { z } from 'zod';
+import { UserError } from '../../shared/errors.js';
+import type { Files } from '../../system/types.js';
+import { defineStepKind } from '../step-kind.js';
+import { unifiedDiff } from '../../system/text-diff.js';
+
+export const fileContentParams = z.object({
+  path: z.string().min(1),
+  content: z.string(),
+  mode: z.number().int().optional(),
+  owner: z.string().optional(),
+  group: z.string().optional(),
+});
+
+/** The `file-content` step kind. */
+export const fileContentStep = defineStepKind<typeof fileContentParams, { files: Files }>({
+  kind: 'file-content',
+  params: fileContentParams,
+  async check(p, { sys }) {
+    const current = await sys.files.readText(p.path);
+    if (current === undefined) return { action: 'create', summary: `Create ${p.path}`, diff: unifiedDiff(p.path, '', p.content) };
+    if (current !== p.content) return { action: 'update', summary: `Update ${p.path}`, diff: unifiedDiff(p.path, current, p.content) };
+    const stat = await sys.files.stat(p.path);
+    if (p.mode !== undefined && stat && (stat.mode & 0o7777) !== p.mode) return { action: 'update', summary: `Set the permissions of ${p.path}` };
+    return { action: 'noop', summary: `${p.path} is up to date` };
+  },
+  async apply(p, { sys, stateDir }) {
+    const backup = await sys.files.backup(p.path, `${stateDir}/backups`);
+    await sys.files.writeAtomic(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group });
+    return backup ? { backup } : { created: true };
+  },
+  async verify(p, { sys }) {
+    if ((await sys.files.readText(p.path)) !== p.content) {
+      throw new UserError('verify-failed', `${p.path} does not hold the expected content after writing it.`, 'Check that no other program rewrites this file, then resume.');
+    }
+  },
+  async undo(p, { sys }, record) {
+    const backup = record?.['backup'];
+    if (typeof backup === 'string') {
+      const content = await sys.files.readText(backup);
+      if (content !== undefined) await sys.files.writeAtomic(p.path, content, { mode: p.mode, owner: p.owner, group: p.group });
+    } else if (record?.['created']) {
+      await sys.files.remove(p.path);
+    }
+  },
+});

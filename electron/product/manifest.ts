@@ -1,0 +1,84 @@
+/**
+ * A product manifest: everything the engine needs to know about the product it deploys, as data.
+ * The engine is generic over it; installer code never special-cases a product.
+ *
+ * Command templates may use these placeholders, filled in by `expandTemplate`:
+ *   {installDir} {dataDir} {node} (the Node.js executable, for the reference product's programs)
+ *   {configFile} (the product's configuration file)
+ */
+
+export interface CommandTemplate {
+  readonly file: string;
+  readonly args: readonly string[];
+}
+
+export interface ServiceSpec {
+  /** Stable id used in plans: 'dispatcher', 'repository', ... */
+  readonly id: string;
+  /** Service name registered with the service manager (Windows names from product-facts.md). */
+  readonly name: string;
+  readonly displayName: string;
+  readonly command: CommandTemplate;
+  /** How we know it is ready: a log line or a port, with a bounded timeout. */
+  readonly readiness: { readonly logLine?: string; readonly port?: number; readonly timeoutMs: number };
+  /** Start order: lower phases start first; services of one phase start together. */
+  readonly phase: number;
+  /** Ids of services that must run first. */
+  readonly dependsOn: readonly string[];
+  /** Ports the service listens on (checked free by preflight). */
+  readonly ports: readonly number[];
+  /** Log file of the service, relative to dataDir. */
+  readonly logFile: string;
+}
+
+export interface ProductManifest {
+  readonly id: 'reference' | 'qlik-sense';
+  readonly displayName: string;
+  readonly version: string;
+  /** Folder name under Program Files / ProgramData ('Qlik\\Sense') or /opt, /var/lib. */
+  readonly folder: string;
+  readonly database: {
+    readonly name: string;
+    /** Owner role on a dedicated database server. */
+    readonly ownerRole: string;
+    /** Owner role with a local database (the guide: postgres). */
+    readonly localOwnerRole: string;
+    readonly defaultPort: number;
+    /** Lowest supported server version (server_version_num). */
+    readonly minServerVersion: number;
+    /** The Repository Database service, when the database is local. */
+    readonly service: { readonly name: string; readonly displayName: string };
+  };
+  /** In start order; the database service is not listed here. */
+  readonly services: readonly ServiceSpec[];
+  readonly bootstrap: {
+    /** Run on the central node (Create cluster). */
+    readonly central: readonly CommandTemplate[];
+    /** Run on a rim node (Join cluster). */
+    readonly rim: readonly CommandTemplate[];
+  };
+  /** Tables the guide truncates when moving from synchronized to shared persistence. */
+  readonly syncTables: readonly string[];
+  /** Folder (inside the package) holding the files to install, or undefined when installed by the vendor's setup. */
+  readonly mediaDir?: string;
+  /** Configuration file written by the installer, relative to dataDir. */
+  readonly configFile: string;
+  /** Protected file with the repository connection string, relative to dataDir. */
+  readonly connectionStringFile: string;
+  /** The local group for the guide's non-administrator service account path. */
+  readonly serviceUsersGroup: string;
+  /** Groups a non-administrator service account also joins (Windows: Performance Monitor Users). */
+  readonly extraGroups: readonly string[];
+  /**
+   * SQL (no parameters) listing the nodes registered in the repository database as rows of
+   * (hostname text, is_central boolean, last_seen timestamptz or null): for status and the final
+   * registration check. Added by the product piece.
+   */
+  readonly nodesQuery?: string;
+}
+
+/** Fills {placeholders} in a command template. */
+export function expandTemplate(t: CommandTemplate, vars: Readonly<Record<string, string>>): { file: string; args: string[] } {
+  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
+  return { file: fill(t.file), args: t.args.map(fill) };
+}

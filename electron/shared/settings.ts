@@ -1,0 +1,195 @@
+/**
+ * The settings document: the one description of a node's installation that the wizard, the CLI,
+ * the settings bundle and spc.cfg all map to. Secrets may be given inline or as a reference to a
+ * file or an environment variable; plans and journals only ever hold their names.
+ */
+import { z } from 'zod';
+
+export const MAX_NODES = 8;
+export const CONNECTIONS_PER_NODE = 100;
+
+/** A secret given inline, or read at apply time from a file or an environment variable. */
+export const secretSchema = z.union([
+  z.string(),
+  z.object({ file: z.string().min(1, 'a file path is required') }).strict(),
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name') }).strict(),
+]);
+export type Secret = z.infer<typeof secretSchema>;
+
+/** The names under which secrets are referred to in plans and journals. */
+export const SECRET_NAMES = ['database.password', 'database.superuserPassword', 'serviceAccount.password'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+const hostnameRegex = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** True for an IPv4 or IPv6 CIDR such as 10.0.0.0/24 or ::/0. */
+export function isCidr(value: string): boolean {
+  const [addr, bits, extra] = value.split('/');
+  if (addr === undefined || bits === undefined || extra !== undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  if (ipv4.test(addr)) return n <= 32;
+  return addr.includes(':') && /^[0-9A-Fa-f:.]+$/.test(addr) && n <= 128;
+}
+
+/** True for a host name or an IP address. */
+export function isHost(value: string): boolean {
+  return hostnameRegex.test(value) || ipv4.test(value) || (value.includes(':') && /^[0-9A-Fa-f:.]+$/.test(value));
+}
+
+const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
+const nonEmpty = (what: string) => z.string().trim().min(1, `${what} is required`);
+
+export const listenerSchema = z
+  .object({
+    listenAddresses: z.array(nonEmpty('a listen address')).min(1, 'at least one listen address is required'),
+    ipRanges: z
+      .array(z.string().refine(isCidr, { message: 'not a CIDR range such as 10.0.0.0/24' }))
+      .min(1, 'at least one IP range is required'),
+    maxConnections: z.number().int().min(10).max(10000),
+  })
+  .strict();
+export type Listener = z.infer<typeof listenerSchema>;
+
+export const settingsSchema = z
+  .object({
+    product: z.enum(['reference', 'qlik-sense']),
+    cluster: z.object({ mode: z.enum(['create', 'join']), id: z.string().optional() }).strict(),
+    database: z
+      .object({
+        install: z.enum(['local', 'existing']),
+        host: nonEmpty('database host').refine(isHost, { message: 'not a host name or IP address' }),
+        port: port.default(4432),
+        name: nonEmpty('database name').default('QSR'),
+        user: nonEmpty('database user').default('qliksenserepository'),
+        password: secretSchema,
+        passwordConfirm: z.string().optional(),
+        superuser: nonEmpty('database superuser').default('postgres'),
+        superuserPassword: secretSchema.optional(),
+        superuserPasswordConfirm: z.string().optional(),
+        listener: listenerSchema.optional(),
+        ssl: z.enum(['disable', 'require']).default('disable'),
+      })
+      .strict(),
+    share: z
+      .object({
+        root: nonEmpty('share root folder'),
+        apps: z.string().optional(),
+        archivedLogs: z.string().optional(),
+        customData: z.string().optional(),
+        staticContent: z.string().optional(),
+      })
+      .strict(),
+    installDir: z.string().optional(),
+    dataDir: z.string().optional(),
+    serviceAccount: z
+      .object({
+        user: nonEmpty('service account user'),
+        password: secretSchema.optional(),
+        passwordConfirm: z.string().optional(),
+        isAdministrator: z.boolean().default(false),
+      })
+      .strict(),
+    hostname: nonEmpty('host name').refine(isHost, { message: 'not a valid host name' }),
+    startServices: z.boolean().default(true),
+    plannedNodes: z.number().int().min(1, 'at least 1 node').max(MAX_NODES, `shared persistence supports at most ${MAX_NODES} nodes`),
+    services: z
+      .object({
+        manager: z.enum(['auto', 'runit', 'systemd', 'windows']).default('auto'),
+        runitDir: z.string().optional(),
+      })
+      .strict()
+      .default({ manager: 'auto' }),
+    stateDir: z.string().optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.database.install === 'local' && s.cluster.mode === 'join') {
+      ctx.addIssue({ code: 'custom', path: ['database', 'install'], message: 'a joining node uses the existing cluster database, not a local one' });
+    }
+    if (s.database.install === 'local' && s.database.superuserPassword === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'superuserPassword'], message: 'a local database needs a superuser password' });
+    }
+    if (s.database.listener && s.database.listener.maxConnections < CONNECTIONS_PER_NODE * s.plannedNodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'listener', 'maxConnections'],
+        message: `max connections must be at least ${CONNECTIONS_PER_NODE} x planned nodes (${CONNECTIONS_PER_NODE * s.plannedNodes})`,
+      });
+    }
+    for (const [path, secret, confirm] of [
+      [['database', 'passwordConfirm'], s.database.password, s.database.passwordConfirm],
+      [['database', 'superuserPasswordConfirm'], s.database.superuserPassword, s.database.superuserPasswordConfirm],
+      [['serviceAccount', 'passwordConfirm'], s.serviceAccount.password, s.serviceAccount.passwordConfirm],
+    ] as const) {
+      if (confirm !== undefined && typeof secret === 'string' && secret !== confirm) {
+        ctx.addIssue({ code: 'custom', path: [...path], message: 'the confirmation does not match the password' });
+      }
+    }
+  });
+
+/** Settings as written by a person or a tool, before defaults. */
+export type SettingsInput = z.input<typeof settingsSchema>;
+/** Settings after validation and zod defaults. */
+export type Settings = z.output<typeof settingsSchema>;
+
+/** The share sub folders, derived from the root unless given. */
+export interface ShareFolders {
+  readonly root: string;
+  readonly apps: string;
+  readonly archivedLogs: string;
+  readonly customData: string;
+  readonly staticContent: string;
+}
+
+export type Platform = 'linux' | 'win32';
+
+/** Joins path segments with the separator of the target platform (shared may not import node:path). */
+export function joinPath(platform: Platform, ...parts: readonly string[]): string {
+  const sep = platform === 'win32' ? '\\' : '/';
+  return parts
+    .map((p, i) => (i === 0 ? p.replace(/[\\/]+$/, '') : p.replace(/^[\\/]+|[\\/]+$/g, '')))
+    .filter((p, i) => i === 0 || p.length > 0)
+    .join(sep);
+}
+
+/** The share folders, with each sub folder derived from the root unless given. */
+export function shareFolders(share: Settings['share'], platform: Platform): ShareFolders {
+  return {
+    root: share.root,
+    apps: share.apps ?? joinPath(platform, share.root, 'Apps'),
+    archivedLogs: share.archivedLogs ?? joinPath(platform, share.root, 'ArchivedLogs'),
+    customData: share.customData ?? joinPath(platform, share.root, 'CustomData'),
+    staticContent: share.staticContent ?? joinPath(platform, share.root, 'StaticContent'),
+  };
+}
+
+/** Platform default locations (the guide's %ProgramFiles%\Qlik\Sense and %ProgramData%\Qlik\Sense). */
+export function defaultPaths(platform: Platform, productDir: string): { installDir: string; dataDir: string; stateDir: string } {
+  if (platform === 'win32') {
+    return {
+      installDir: `C:\\Program Files\\${productDir}`,
+      dataDir: `C:\\ProgramData\\${productDir}`,
+      stateDir: `C:\\ProgramData\\spsetup`,
+    };
+  }
+  const slug = productDir.toLowerCase().replace(/[\\/ ]+/g, '-');
+  return { installDir: `/opt/${slug}`, dataDir: `/var/lib/${slug}`, stateDir: '/var/lib/spsetup' };
+}
+
+/** The default listener for planned nodes: max_connections = 100 x nodes (the guide). */
+export function defaultListener(plannedNodes: number): Listener {
+  return { listenAddresses: ['*'], ipRanges: ['0.0.0.0/0'], maxConnections: CONNECTIONS_PER_NODE * plannedNodes };
+}
+
+/** Validates a settings document; on failure returns issues with their field paths. */
+export function parseSettings(raw: unknown): { ok: true; settings: Settings } | { ok: false; issues: readonly FieldIssue[] } {
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return { ok: true, settings: result.data };
+  return { ok: false, issues: result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+}
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}

@@ -1,0 +1,138 @@
+/**
+ * The interfaces of every side effect the installer has. Implementations live beside this file
+ * (POSIX, runit, systemd, Windows); the engine and features see only these types, built once at
+ * the composition root into a `System` object.
+ */
+
+/** Who may do what to a path: POSIX mode/owner, or Windows ACL grants. */
+export interface Access {
+  /** POSIX permission bits, e.g. 0o750. Ignored on Windows. */
+  readonly mode?: number;
+  /** Owner account name (POSIX user, or Windows account). */
+  readonly owner?: string;
+  /** Group name (POSIX). */
+  readonly group?: string;
+  /** Windows ACL grants, e.g. { principal: 'Qlik Sense Service Users', rights: 'modify', inherit: true }. */
+  readonly grants?: readonly AccessGrant[];
+}
+
+export interface AccessGrant {
+  readonly principal: string;
+  readonly rights: 'read' | 'modify' | 'full';
+  readonly inherit: boolean;
+}
+
+export interface FileStat {
+  readonly kind: 'file' | 'dir' | 'other';
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mtimeMs: number;
+}
+
+export interface Files {
+  /** Returns undefined when the path does not exist. */
+  stat(path: string): Promise<FileStat | undefined>;
+  readText(path: string): Promise<string | undefined>;
+  /** Writes through a temp file and rename; applies access when given. */
+  writeAtomic(path: string, content: string | Uint8Array, access?: Access): Promise<void>;
+  /** Copies the file to a timestamped backup beside the state dir and returns its path. */
+  backup(path: string, backupDir: string): Promise<string | undefined>;
+  ensureDir(path: string, access?: Access): Promise<void>;
+  setAccess(path: string, access: Access, recursive?: boolean): Promise<void>;
+  /** Whether `account` can create and delete a file in `dir` (tested for real). */
+  canWrite(dir: string, account?: string): Promise<boolean>;
+  remove(path: string): Promise<void>;
+  freeBytes(path: string): Promise<number>;
+}
+
+export interface ExecOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Data written to stdin (the way secrets reach a child process, never argv). */
+  readonly input?: string;
+  readonly timeoutMs?: number;
+  /** Run as this OS user (POSIX: via runuser). */
+  readonly user?: string;
+  /** Values masked as *** in captured output and in errors. */
+  readonly secrets?: readonly string[];
+  /** Do not throw on a non-zero exit. */
+  readonly allowFailure?: boolean;
+}
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Processes {
+  /** execFile with an argument array: never a shell. */
+  run(file: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  isElevated(): boolean;
+  /** Looks an OS user up; undefined when it does not exist. */
+  lookupUser(name: string): Promise<{ uid: number; gid: number; home: string } | undefined>;
+}
+
+export type ServiceState = 'running' | 'stopped' | 'starting' | 'missing' | 'unknown';
+
+export interface ServiceDefinition {
+  /** Service name (Windows service name, runit directory name, systemd unit name without .service). */
+  readonly name: string;
+  readonly displayName: string;
+  readonly description?: string;
+  /** Executable and its arguments. */
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  /** Non-secret environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Account the service runs as. */
+  readonly account?: string;
+  /** Services that must be running first. */
+  readonly dependsOn?: readonly string[];
+  /** Where the service writes its log (runit: log dir; systemd: journal plus this file). */
+  readonly logFile?: string;
+  readonly autoStart?: boolean;
+}
+
+export interface Readiness {
+  /** A line that appears in the service log when it is ready. */
+  readonly logLine?: RegExp;
+  /** Or a TCP port that accepts connections when it is ready. */
+  readonly port?: number;
+  readonly timeoutMs: number;
+}
+
+export interface ServiceManager {
+  readonly kind: 'runit' | 'systemd' | 'windows';
+  install(def: ServiceDefinition): Promise<void>;
+  /** Sets the account (and, on Windows, its password, given out of band) the service runs as. */
+  setAccount(name: string, account: string, password?: string): Promise<void>;
+  start(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  status(name: string): Promise<ServiceState>;
+  waitReady(name: string, readiness: Readiness, logFile?: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** The installed definition, to compare with a wanted one (undefined when not installed). */
+  installed(name: string): Promise<string | undefined>;
+}
+
+export interface Network {
+  /** Whether a TCP connection to host:port opens within the timeout. */
+  canConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** Addresses a host name resolves to (empty when it does not resolve). */
+  resolve(host: string): Promise<readonly string[]>;
+  /** This machine's own addresses. */
+  localAddresses(): readonly string[];
+  /** Whether nothing listens on the port on this machine. */
+  isPortFree(port: number, host?: string): Promise<boolean>;
+}
+
+/** Protected storage for secrets the installed product needs at run time (e.g. the connection string). */
+export interface SecretStore {
+  /** Stores the value so only `account` (and administrators) can read it. Returns where. */
+  put(path: string, value: string, account?: string): Promise<void>;
+  get(path: string): Promise<string | undefined>;
+}
