@@ -6,6 +6,7 @@
  *   {installDir} {dataDir} {node} (the Node.js executable, for the reference product's programs)
  *   {configFile} (the product's configuration file)
  */
+import type { ShareFolders } from '../shared/settings.js';
 
 export interface CommandTemplate {
   readonly file: string;
@@ -29,6 +30,17 @@ export interface ServiceSpec {
   readonly ports: readonly number[];
   /** Log file of the service, relative to dataDir. */
   readonly logFile: string;
+}
+
+/** What `renderConfig` gets: this node's facts, paths in the target platform's form. Added by the product piece. */
+export interface ProductConfigInput {
+  readonly hostname: string;
+  readonly isCentral: boolean;
+  readonly installDir: string;
+  readonly dataDir: string;
+  readonly share: ShareFolders;
+  /** Ports by service id that replace the manifest's (e.g. tests on one machine); readiness must use the same. */
+  readonly ports?: Readonly<Record<string, number>>;
 }
 
 export interface ProductManifest {
@@ -75,6 +87,19 @@ export interface ProductManifest {
    * registration check. Added by the product piece.
    */
   readonly nodesQuery?: string;
+  /**
+   * The product's own configuration holding the repository connection string and the
+   * SharedPersistence app setting, relative to installDir (qlik-sense: Repository.exe.config).
+   * Added by the product piece.
+   */
+  readonly repositoryConfigFile?: string;
+  /**
+   * The content of configFile for a node. Holds no secret: the connection string lives in its own
+   * protected file (connectionStringFile). Added by the product piece.
+   */
+  readonly renderConfig: (input: ProductConfigInput) => string;
+  /** SQL with $1 = host name returning one row (is_central boolean) when that node is registered. Added by the product piece. */
+  readonly registrationQuery: string;
 }
 
 /** Fills {placeholders} in a command template. */

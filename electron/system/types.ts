@@ -117,6 +117,10 @@ export interface ServiceManager {
   remove(name: string): Promise<void>;
   /** The installed definition, to compare with a wanted one (undefined when not installed). */
   installed(name: string): Promise<string | undefined>;
+  /** The text installed() returns once `def` is installed, to tell whether install would change anything. */
+  render(def: ServiceDefinition): string;
+  /** Makes sure something supervises the services (runit: a runsvdir); says what it did. */
+  ensureSupervisor?(): Promise<{ readonly started: boolean; readonly message: string }>;
 }
 
 export interface Network {

@@ -1,0 +1,9 @@
+/** What a command may use of its process: output, environment, whether a person is at the terminal. */
+export interface CommandIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly interactive: boolean;
+}
+
+export type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;

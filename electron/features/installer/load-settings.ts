@@ -1,0 +1,63 @@
+/** Reads a settings document and the secrets it refers to (inline, a file, or an environment variable). */
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../shared/errors.js';
+import { parseSettings, type Secret, type SecretName, type Settings } from '../../shared/settings.js';
+
+/** Parses settings JSON text; invalid input names the bad field. */
+export function parseSettingsText(text: string, source: string): Settings {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UserError('invalid-input', `${source} is not valid JSON: ${(err as Error).message}.`, 'Fix the file and run the command again.');
+  }
+  return validateSettings(raw, source);
+}
+
+/** Validates a settings object; invalid input names every bad field. */
+export function validateSettings(raw: unknown, source = 'The settings'): Settings {
+  const parsed = parseSettings(raw);
+  if (parsed.ok) return parsed.settings;
+  const list = parsed.issues.map((i) => `${i.path || '(top level)'}: ${i.message}`).join('; ');
+  throw new UserError('invalid-input', `${source} ${parsed.issues.length === 1 ? 'has an invalid field' : 'have invalid fields'}: ${list}.`, 'Correct the named fields and run the command again.', {
+    fields: parsed.issues.map((i) => i.path),
+  });
+}
+
+/** Reads and validates a settings file. */
+export async function loadSettingsFile(path: string): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UserError('invalid-input', `Cannot read the settings file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`, 'Check the path and that you may read the file.');
+  }
+  return parseSettingsText(text, `The settings file ${path}`);
+}
+
+/** Resolves one secret: inline, from a file (one trailing newline dropped) or from the environment. */
+export async function resolveSecret(name: string, secret: Secret, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (typeof secret === 'string') return secret;
+  if ('env' in secret) {
+    const value = env[secret.env];
+    if (value === undefined) throw new UserError('invalid-input', `${name}: the environment variable ${secret.env} is not set.`, `Set ${secret.env} or give the secret another way.`);
+    return value;
+  }
+  try {
+    return (await readFile(secret.file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UserError('invalid-input', `${name}: cannot read the secret file ${secret.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and its permissions.');
+  }
+}
+
+/** Every secret the settings hold, by name (see SECRET_NAMES). */
+export async function resolveSecrets(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<ReadonlyMap<string, string>> {
+  const secrets = new Map<SecretName, string>();
+  const given: [SecretName, Secret | undefined][] = [
+    ['database.password', settings.database.password],
+    ['database.superuserPassword', settings.database.superuserPassword],
+    ['serviceAccount.password', settings.serviceAccount.password],
+  ];
+  for (const [name, secret] of given) if (secret !== undefined) secrets.set(name, await resolveSecret(name, secret, env));
+  return secrets;
+}

@@ -1,0 +1,32 @@
+/** Every step kind the installer's plans use. */
+import { StepRegistry } from '../../engine/registry.js';
+import { directoryStep } from '../../engine/steps/directory.js';
+import { fileContentStep } from '../../engine/steps/file-content.js';
+import type { System } from '../../system/system.js';
+import { bootstrapStep, nodeRegisteredStep } from './steps/bootstrap.js';
+import { connectionStringStep } from './steps/connection-string.js';
+import { copyTreeStep } from './steps/copy-tree.js';
+import { osAccountStep } from './steps/os-account.js';
+import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
+import { pgInitdbStep } from './steps/pg-initdb.js';
+import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { serviceRunningStep, serviceStep } from './steps/service.js';
+
+/** A registry holding the installer's step kinds. */
+export function createStepRegistry(): StepRegistry<System> {
+  return new StepRegistry<System>([
+    directoryStep,
+    fileContentStep,
+    osAccountStep,
+    copyTreeStep,
+    pgInitdbStep,
+    pgConfStep,
+    pgHbaStep,
+    pgRoleDatabaseStep,
+    serviceStep,
+    serviceRunningStep,
+    connectionStringStep,
+    bootstrapStep,
+    nodeRegisteredStep,
+  ]);
+}

@@ -1,0 +1,15 @@
+/** Parameter schemas the installer's step kinds share. */
+import { z } from 'zod';
+
+/** A secret referred to by name; the runner supplies its value at apply time. */
+export const secretRef = z.object({ secret: z.string() });
+
+export const repositoryConnection = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  database: z.string(),
+  password: secretRef,
+  ssl: z.enum(['disable', 'require']).default('disable'),
+});
+export type RepositoryConnection = z.infer<typeof repositoryConnection>;

@@ -1,0 +1,127 @@
+/**
+ * Step kinds: postgresql.conf settings and pg_hba.conf rules. The edit touches only the lines it
+ * must; the file is backed up first; the candidate is validated by PostgreSQL itself before it is
+ * kept: offline with `postgres -C` for a stopped local server, or by the running server
+ * (pg_file_settings / pg_hba_file_rules), which is then reloaded or restarted only when needed.
+ */
+import { z } from 'zod';
+import { UserError } from '../../../shared/errors.js';
+import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
+import type { System } from '../../../system/system.js';
+import { unifiedDiff } from '../../../system/text-diff.js';
+import { readConfSetting, setConfSettings } from '../../../system/postgres/conf-editor.js';
+import { HBA_TYPES, ensureHbaRules, formatHbaRule } from '../../../system/postgres/hba-editor.js';
+import { secretRef } from './params.js';
+
+/** A running server to validate and reload through (dedicated database preparation). */
+const liveServer = z.object({ host: z.string(), port: z.number().int(), user: z.string(), password: secretRef, restart: z.array(z.string()).optional() });
+
+const confParams = z.object({
+  path: z.string(),
+  settings: z.record(z.string(), z.string()),
+  validate: z.object({ binDir: z.string(), dataDir: z.string(), osUser: z.string() }).optional(),
+  live: liveServer.optional(),
+});
+
+const hbaParams = z.object({
+  path: z.string(),
+  rules: z.array(z.object({ type: z.enum(HBA_TYPES), database: z.string(), user: z.string(), address: z.string(), method: z.string() })),
+  live: liveServer.optional(),
+});
+
+async function readRequired(sys: System, path: string): Promise<string> {
+  const text = await sys.files.readText(path);
+  if (text === undefined) throw new UserError('not-found', `${path} does not exist.`, 'Check the database data directory.');
+  return text;
+}
+
+type Edit = (text: string) => string;
+
+async function checkEdit(sys: System, path: string, edit: Edit, what: string) {
+  const before = await sys.files.readText(path);
+  if (before === undefined) return { action: 'create' as const, summary: `${what} in ${path} (written when the database is created)` };
+  const after = edit(before);
+  if (after === before) return { action: 'noop' as const, summary: `${what}: already set` };
+  return { action: 'update' as const, summary: `${what} in ${path}`, diff: unifiedDiff(path, before, after) };
+}
+
+/** Writes an edit through the running server's own validation, then reloads (and restarts if needed). */
+async function applyLive(ctx: StepContext<System>, kind: 'conf' | 'hba', path: string, candidate: string, live: z.infer<typeof liveServer>, expect?: Record<string, string>) {
+  const { sys } = ctx;
+  const conn = await sys.postgres.connect({ host: live.host, port: live.port, user: live.user, password: ctx.secret(live.password.secret), timeoutMs: 15_000 });
+  let result;
+  try {
+    result = await sys.postgres.applyConfig(conn, { kind, path, candidate, backup: (p) => sys.files.backup(p, `${ctx.stateDir}/backups`), ...(expect ? { expect } : {}) });
+  } finally {
+    await conn.close();
+  }
+  if (result.restartNeeded.length) {
+    if (!live.restart?.length) {
+      ctx.log(`PostgreSQL must be restarted for ${result.restartNeeded.join(', ')} to take effect: restart the database service.`, 'warn');
+    } else {
+      ctx.log(`Restarting PostgreSQL for ${result.restartNeeded.join(', ')}.`);
+      const [file, ...args] = live.restart;
+      await sys.processes.run(file!, args, { timeoutMs: 120_000 });
+    }
+  }
+  return result.backupPath ? { backup: result.backupPath } : {};
+}
+
+async function applyOffline(ctx: StepContext<System>, path: string, candidate: string, validate?: z.infer<typeof confParams>['validate'], names: string[] = []) {
+  const { sys } = ctx;
+  if (validate) await sys.postgres.validateOffline({ ...validate, conf: candidate, names });
+  const backup = await sys.files.backup(path, `${ctx.stateDir}/backups`);
+  await sys.files.writeAtomic(path, candidate); // keeps the file's owner and mode
+  return backup ? { backup } : {};
+}
+
+async function restoreBackup(sys: System, path: string, record: Record<string, unknown> | undefined) {
+  const backup = record?.['backup'];
+  if (typeof backup !== 'string') return;
+  const text = await sys.files.readText(backup);
+  if (text !== undefined) await sys.files.writeAtomic(path, text);
+}
+
+/** The `pg-conf` step kind. */
+export const pgConfStep = defineStepKind<typeof confParams, System>({
+  kind: 'pg-conf',
+  params: confParams,
+  async check(p, { sys }) {
+    return checkEdit(sys, p.path, (t) => setConfSettings(t, p.settings).text, `Set ${Object.entries(p.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+  },
+  async apply(p, ctx) {
+    const candidate = setConfSettings(await readRequired(ctx.sys, p.path), p.settings).text;
+    if (p.live) return applyLive(ctx, 'conf', p.path, candidate, p.live, p.settings);
+    return applyOffline(ctx, p.path, candidate, p.validate, Object.keys(p.settings));
+  },
+  async verify(p, { sys }) {
+    const text = await readRequired(sys, p.path);
+    for (const [name, value] of Object.entries(p.settings)) {
+      if (readConfSetting(text, name) !== value) throw new UserError('verify-failed', `${p.path}: ${name} is not ${value} after the edit.`, 'Another program may have changed the file; resume to try again.');
+    }
+  },
+  async undo(p, { sys }, record) {
+    await restoreBackup(sys, p.path, record);
+  },
+});
+
+/** The `pg-hba` step kind. */
+export const pgHbaStep = defineStepKind<typeof hbaParams, System>({
+  kind: 'pg-hba',
+  params: hbaParams,
+  async check(p, { sys }) {
+    return checkEdit(sys, p.path, (t) => ensureHbaRules(t, p.rules).text, `Allow ${p.rules.map(formatHbaRule).map((r) => r.replace(/\s+/g, ' ')).join('; ')}`);
+  },
+  async apply(p, ctx) {
+    const candidate = ensureHbaRules(await readRequired(ctx.sys, p.path), p.rules).text;
+    if (p.live) return applyLive(ctx, 'hba', p.path, candidate, p.live);
+    return applyOffline(ctx, p.path, candidate);
+  },
+  async verify(p, { sys }) {
+    const text = await readRequired(sys, p.path);
+    if (ensureHbaRules(text, p.rules).text !== text) throw new UserError('verify-failed', `${p.path} does not hold the access rules after the edit.`, 'Resume to try again.');
+  },
+  async undo(p, { sys }, record) {
+    await restoreBackup(sys, p.path, record);
+  },
+});

@@ -1,0 +1,297 @@
+/**
+ * The elevated agent's protocol (pure Node, no Electron): the GUI writes a one-time token to a
+ * 0600 file and starts `spsetup agent --socket PATH --token-file FILE` elevated; the agent reads
+ * and deletes the file, listens on a Unix socket or Windows named pipe, and serves one client whose
+ * first line carries the token. Then JSON lines: requests {id, method, params}, replies
+ * {id, ok, value|error} and events {id, event}. The token never appears on a command line.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, chown, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorInfoOf, invokeBackend, isInstallerMethod, isStreamingMethod, parseRequest } from '../shared/ipc.js';
+import type { EventSink, InstallerBackend, InstallerMethod, RequestOf, ResultOf } from '../shared/ipc.js';
+import { UserError } from '../shared/errors.js';
+import type { ProgressEvent } from '../shared/plan.js';
+
+/** How long the agent waits for its client to connect and authenticate before exiting. */
+export const AUTH_TIMEOUT_MS = 60_000;
+const MAX_LINE = 32 * 1024 * 1024;
+
+export interface AgentRendezvous {
+  /** Private directory (0700) holding the token file and, on Unix, the socket. */
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly tokenFile: string;
+  readonly token: string;
+}
+
+/** Creates the socket path and a 0600 token file in a fresh private directory. */
+export async function prepareRendezvous(platform: NodeJS.Platform = process.platform): Promise<AgentRendezvous> {
+  const dir = await mkdtemp(join(tmpdir(), 'spsetup-agent-'));
+  const token = randomBytes(32).toString('hex');
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, token, { mode: 0o600, flag: 'wx' });
+  const socketPath = platform === 'win32' ? `\\\\.\\pipe\\spsetup-${randomBytes(12).toString('hex')}` : join(dir, 'agent.sock');
+  return { dir, socketPath, tokenFile, token };
+}
+
+/** Removes the rendezvous directory (token file, socket). */
+export async function disposeRendezvous(r: AgentRendezvous): Promise<void> {
+  await rm(r.dir, { recursive: true, force: true });
+}
+
+/** Reads the one-time token and deletes its file; refuses a file others could read. */
+export async function consumeTokenFile(path: string): Promise<{ token: string; ownerUid: number }> {
+  const info = await stat(path).catch(() => {
+    throw new UserError('not-found', `The agent token file ${path} does not exist.`, 'Start the agent from the wizard, which creates the token file.');
+  });
+  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+    await unlink(path).catch(() => undefined);
+    throw new UserError('permission-denied', `The agent token file ${path} is readable by others.`, 'The token file must have mode 0600.');
+  }
+  const token = (await readFile(path, 'utf8')).trim();
+  await unlink(path);
+  if (token.length < 32) throw new UserError('invalid-input', 'The agent token file is empty or too short.', 'Start the agent from the wizard.');
+  return { token, ownerUid: info.uid };
+}
+
+/** The command line that starts the agent: paths only, never the token. */
+export function buildAgentArgs(cliPath: string, r: Pick<AgentRendezvous, 'socketPath' | 'tokenFile'>): string[] {
+  return [cliPath, 'agent', '--socket', r.socketPath, '--token-file', r.tokenFile];
+}
+
+/** Quotes one argument for the shell string @vscode/sudo-prompt needs (POSIX sh or cmd.exe). */
+export function quoteForShell(arg: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') {
+    if (/["%!^]/.test(arg)) throw new UserError('invalid-input', `Cannot pass ${arg} safely on a Windows command line.`, 'Install to a path without quotes, % or ! characters.');
+    return `"${arg}"`;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function timingSafeTokenEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Splits a socket's data into JSON lines. */
+function onJsonLines(socket: Socket, handle: (msg: unknown) => void): void {
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > MAX_LINE) {
+      socket.destroy();
+      return;
+    }
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim() === '') continue;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      handle(msg);
+    }
+  });
+}
+
+function send(socket: Socket, msg: unknown): void {
+  if (!socket.destroyed) socket.write(`${JSON.stringify(msg)}\n`);
+}
+
+export interface AgentOptions {
+  readonly socketPath: string;
+  readonly tokenFile: string;
+  readonly backend: InstallerBackend;
+  readonly authTimeoutMs?: number;
+}
+
+export interface RunningAgent {
+  /** Resolves when the client has disconnected (or never authenticated) and the server closed. */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the agent's socket server; it serves one authenticated client and ends with it. */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const { token, ownerUid } = await consumeTokenFile(opts.tokenFile);
+  let client: Socket | undefined;
+  const server: Server = createServer((socket) => {
+    if (client !== undefined) {
+      socket.destroy();
+      return;
+    }
+    let authed = false;
+    onJsonLines(socket, (msg) => {
+      if (!authed) {
+        const offered = typeof msg === 'object' && msg !== null ? (msg as { token?: unknown }).token : undefined;
+        if (typeof offered !== 'string' || !timingSafeTokenEqual(offered, token) || client !== undefined) {
+          send(socket, { ok: false, error: { code: 'permission-denied', message: 'The agent refused the connection: wrong token.' } });
+          socket.end();
+          return;
+        }
+        authed = true;
+        client = socket;
+        clearTimeout(authTimer);
+        send(socket, { ok: true, hello: 'spsetup-agent' });
+        socket.on('close', () => void shutdown());
+        return;
+      }
+      void serveRequest(opts.backend, socket, msg);
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const shutdown = async (): Promise<void> => {
+    clearTimeout(authTimer);
+    client?.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    finish();
+  };
+  const authTimer = setTimeout(() => void shutdown(), opts.authTimeoutMs ?? AUTH_TIMEOUT_MS);
+  authTimer.unref();
+  if (process.platform !== 'win32') await rm(opts.socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.socketPath, () => resolve());
+  });
+  if (process.platform !== 'win32') {
+    // Only the user who started the wizard (the owner of the token file) may connect.
+    await chmod(opts.socketPath, 0o600);
+    if (process.getuid?.() === 0 && ownerUid !== 0) await chown(opts.socketPath, ownerUid, -1);
+  }
+  return { done, close: shutdown };
+}
+
+/** Runs the agent until its client disconnects (the CLI's `spsetup agent`). */
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const agent = await startAgent(opts);
+  await agent.done;
+}
+
+async function serveRequest(backend: InstallerBackend, socket: Socket, msg: unknown): Promise<void> {
+  const req = (typeof msg === 'object' && msg !== null ? msg : {}) as { id?: unknown; method?: unknown; params?: unknown };
+  const id = typeof req.id === 'number' || typeof req.id === 'string' ? req.id : null;
+  if (!isInstallerMethod(req.method)) {
+    send(socket, { id, ok: false, error: { code: 'invalid-input', message: 'Unknown agent method.' } });
+    return;
+  }
+  const parsed = parseRequest(req.method, req.params);
+  if (!parsed.ok) {
+    send(socket, { id, ok: false, error: parsed.error });
+    return;
+  }
+  try {
+    const value = await invokeBackend(backend, req.method, parsed.value, (event) => send(socket, { id, event }));
+    send(socket, { id, ok: true, value: value ?? null });
+  } catch (err) {
+    send(socket, { id, ok: false, error: errorInfoOf(err) });
+  }
+}
+
+/** A connected agent: the same InstallerBackend, served across the socket. */
+export interface AgentClient {
+  readonly backend: InstallerBackend;
+  close(): void;
+  readonly closed: Promise<void>;
+}
+
+/** Connects to an agent and authenticates with the token. */
+export async function connectAgent(socketPath: string, token: string): Promise<AgentClient> {
+  const socket = createConnection(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; onEvent?: EventSink }>();
+  let nextId = 1;
+  let hello: ((ok: boolean, msg: unknown) => void) | undefined;
+  const helloDone = new Promise<void>((resolve, reject) => {
+    hello = (ok, msg) => (ok ? resolve() : reject((msg as { error?: unknown }).error ?? new Error('agent refused the connection')));
+  });
+  onJsonLines(socket, (raw) => {
+    const msg = raw as { id?: number; ok?: boolean; value?: unknown; error?: unknown; event?: ProgressEvent; hello?: string };
+    if (hello !== undefined) {
+      const h = hello;
+      hello = undefined;
+      h(msg.ok === true, msg);
+      return;
+    }
+    const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
+    if (p === undefined) return;
+    if (msg.event !== undefined) {
+      p.onEvent?.(msg.event);
+      return;
+    }
+    pending.delete(msg.id as number);
+    if (msg.ok === true) p.resolve(msg.value === null ? undefined : msg.value);
+    else p.reject(msg.error);
+  });
+  const closed = new Promise<void>((resolve) =>
+    socket.on('close', () => {
+      hello?.(false, { error: { code: 'permission-denied', message: 'The agent closed the connection.' } });
+      for (const p of pending.values()) p.reject({ code: 'internal', message: 'The elevated agent stopped unexpectedly.', fix: 'Save diagnostics and try again.' });
+      pending.clear();
+      resolve();
+    }),
+  );
+  socket.on('error', () => undefined);
+  send(socket, { token });
+  await helloDone;
+
+  const call = <M extends InstallerMethod>(method: M, params: RequestOf<M>, onEvent?: EventSink): Promise<ResultOf<M>> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(onEvent ? { onEvent } : {}) });
+      send(socket, { id, method, params: params ?? null });
+    });
+  const backend: InstallerBackend = {
+    environment: () => call('environment', undefined),
+    testDatabase: (i) => call('testDatabase', i),
+    testShare: (i) => call('testShare', i),
+    checkHostname: (i) => call('checkHostname', i),
+    plan: (i) => call('plan', i),
+    apply: (i, e) => call('apply', i, e),
+    cancel: () => call('cancel', undefined),
+    resume: (i, e) => call('resume', i, e),
+    rollback: (i, e) => call('rollback', i, e),
+    status: (i) => call('status', i),
+    saveDiagnostics: () => call('saveDiagnostics', undefined),
+    exportBundle: (i) => call('exportBundle', i),
+    importBundle: (i) => call('importBundle', i),
+    importSpc: (i) => call('importSpc', i),
+  };
+  return { backend, close: () => socket.end(), closed };
+}
+
+/** Waits until an agent accepts connections on the path (bounded; the elevation prompt may take a while). */
+export async function waitForAgent(socketPath: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection(socketPath);
+      s.once('connect', () => {
+        // A probe connection is not the client: close it at once, the agent ignores it.
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (!isAlive() || Date.now() > deadline) {
+      throw new UserError('timeout', 'The elevated agent did not start.', 'Approve the administrator prompt, or run the wizard as an administrator.');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

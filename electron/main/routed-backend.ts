@@ -1,0 +1,39 @@
+/**
+ * The GUI's back end: everything runs in-process (unelevated) except the methods that change the
+ * machine, which go to the elevated agent, started on first use and kept for the session.
+ */
+import type { EventSink, InstallerBackend } from '../shared/ipc.js';
+
+/** Wraps a local back end so elevated methods run in the agent once it is needed. */
+export function routeBackend(local: InstallerBackend, elevated: boolean, startAgent: () => Promise<InstallerBackend>): InstallerBackend {
+  if (elevated) return local;
+  let agent: Promise<InstallerBackend> | undefined;
+  // The agent is started by the first apply/resume/rollback (that is when the user expects the
+  // prompt); until then plan, status and diagnostics run unelevated in-process.
+  const viaAgent = (): Promise<InstallerBackend> => {
+    agent ??= startAgent().catch((err: unknown) => {
+      agent = undefined;
+      throw err;
+    });
+    return agent;
+  };
+  const current = async (): Promise<InstallerBackend> => (agent ? await agent : local);
+  const run = (m: 'apply' | 'resume' | 'rollback') => async (input: never, onEvent: EventSink) =>
+    ((await viaAgent())[m] as (i: unknown, e: EventSink) => ReturnType<InstallerBackend['apply']>)(input, onEvent);
+  return {
+    environment: () => local.environment(),
+    testDatabase: (i) => local.testDatabase(i),
+    testShare: (i) => local.testShare(i),
+    checkHostname: (i) => local.checkHostname(i),
+    importBundle: (i) => local.importBundle(i),
+    importSpc: (i) => local.importSpc(i),
+    exportBundle: (i) => local.exportBundle(i),
+    plan: async (i) => (await current()).plan(i),
+    apply: run('apply'),
+    resume: run('resume'),
+    rollback: run('rollback'),
+    cancel: async () => (agent ? (await agent).cancel() : local.cancel()),
+    status: async (i) => (await current()).status(i),
+    saveDiagnostics: async () => (await current()).saveDiagnostics(),
+  };
+}

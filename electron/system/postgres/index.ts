@@ -1,0 +1,50 @@
+/**
+ * The PostgreSQL side effects the engine uses, behind one interface built at the composition root.
+ */
+import { connectPostgres } from './client.js';
+import type { PgConnectOptions, PgConnection } from './client.js';
+import { applyConfigToRunningServer, configPaths, validateConfigOffline } from './server-config.js';
+import type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
+import { findServerBinaries, initCluster, isServerRunning, startServer, stopServer } from './local-server.js';
+import type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
+
+export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, SslMode } from './client.js';
+export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
+export type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
+export type { HbaRule, HbaRecord, HbaEntry, HbaClient } from './hba-editor.js';
+export { setConfSettings, readConfSetting, parseConf, formatConfValue } from './conf-editor.js';
+export { ensureHbaRules, parseHba, findMatchingRule, isClientAllowed, ruleForClient, formatHbaRule } from './hba-editor.js';
+export { scramVerifier, md5Verifier, verifierMatches } from './scram.js';
+export { toPgUserError } from './client.js';
+export { hashText } from './server-config.js';
+
+export interface Postgres {
+  /** Opens a connection (bounded timeout); failures are UserErrors. */
+  connect(options: PgConnectOptions): Promise<PgConnection>;
+  /** The config file paths a running server reads. */
+  configPaths(conn: PgConnection): Promise<{ conf: string; hba: string; dataDir: string }>;
+  /** Backup, write, validate by the server, reload, confirm; restores and throws when refused. */
+  applyConfig(conn: PgConnection, change: ConfigChange): Promise<ConfigApplyResult>;
+  /** Validates a postgresql.conf for a stopped server (postgres -C on a copy). */
+  validateOffline(opts: OfflineValidation): Promise<Readonly<Record<string, string>>>;
+  findServerBinaries(): readonly ServerBinaries[];
+  initCluster(opts: InitClusterOptions): Promise<void>;
+  startServer(opts: StartServerOptions): Promise<void>;
+  stopServer(opts: { binDir: string; dataDir: string; osUser?: string; timeoutMs?: number }): Promise<void>;
+  isServerRunning(opts: { binDir: string; dataDir: string; osUser?: string }): Promise<boolean>;
+}
+
+/** The real implementation. */
+export function createPostgres(): Postgres {
+  return {
+    connect: connectPostgres,
+    configPaths,
+    applyConfig: applyConfigToRunningServer,
+    validateOffline: validateConfigOffline,
+    findServerBinaries,
+    initCluster,
+    startServer,
+    stopServer,
+    isServerRunning,
+  };
+}

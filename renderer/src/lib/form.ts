@@ -1,0 +1,300 @@
+/**
+ * The wizard's form as the user types it (strings, as inputs hold them) and its mapping to and
+ * from the settings document. Validation is the back end's own zod schema, plus the few rules
+ * that only make sense while typing (a password may not be left empty).
+ */
+import { CONNECTIONS_PER_NODE, joinPath, settingsSchema } from '../../../electron/shared/settings.js';
+import type { Platform, SettingsInput } from '../../../electron/shared/settings.js';
+import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
+
+export type ScreenId =
+  | 'welcome'
+  | 'cluster'
+  | 'database'
+  | 'listener'
+  | 'share'
+  | 'location'
+  | 'superuser'
+  | 'service'
+  | 'hostname'
+  | 'ready'
+  | 'installing'
+  | 'finished';
+
+export const SCREEN_TITLES: Readonly<Record<ScreenId, string>> = {
+  welcome: 'Welcome',
+  cluster: 'Cluster',
+  database: 'Database',
+  listener: 'Database listener',
+  share: 'Root folder',
+  location: 'Installation location',
+  superuser: 'Database credentials',
+  service: 'Service credentials',
+  hostname: 'Host name',
+  ready: 'Ready to install',
+  installing: 'Installing',
+  finished: 'Finished',
+};
+
+export const SUB_FOLDERS = [
+  ['apps', 'Apps'],
+  ['archivedLogs', 'ArchivedLogs'],
+  ['customData', 'CustomData'],
+  ['staticContent', 'StaticContent'],
+] as const;
+export type SubFolder = (typeof SUB_FOLDERS)[number][0];
+
+export interface Form {
+  licenceAccepted: boolean;
+  product: 'reference' | 'qlik-sense';
+  mode: 'create' | 'join';
+  clusterId: string;
+  dbInstall: 'local' | 'existing';
+  dbHost: string;
+  dbPort: string;
+  dbName: string;
+  dbUser: string;
+  dbPassword: string;
+  dbPasswordConfirm: string;
+  listenAddresses: string;
+  ipRanges: string;
+  maxConnections: string;
+  /** False until the user edits max connections, so it follows the planned nodes. */
+  maxConnectionsEdited: boolean;
+  plannedNodes: string;
+  shareRoot: string;
+  sub: Record<SubFolder, string>;
+  /** Sub folders the user edited; the others follow the root. */
+  subEdited: Record<SubFolder, boolean>;
+  installDir: string;
+  dataDir: string;
+  superuser: string;
+  superuserPassword: string;
+  superuserPasswordConfirm: string;
+  serviceUser: string;
+  servicePassword: string;
+  servicePasswordConfirm: string;
+  serviceIsAdministrator: boolean;
+  hostname: string;
+  startServices: boolean;
+  startServicesEdited: boolean;
+  platform: Platform;
+  runitDir: string;
+}
+
+/** A fresh form, prefilled from the environment. */
+export function initialForm(env?: EnvironmentInfo): Form {
+  const platform = env?.platform ?? 'linux';
+  const shareRoot = env?.defaults.shareRoot ?? '';
+  const form: Form = {
+    licenceAccepted: false,
+    product: (env?.products.find((p) => p.id === 'reference') ?? env?.products[0])?.id === 'qlik-sense' ? 'qlik-sense' : 'reference',
+    mode: 'create',
+    clusterId: '',
+    dbInstall: 'local',
+    dbHost: 'localhost',
+    dbPort: '4432',
+    dbName: 'QSR',
+    dbUser: 'qliksenserepository',
+    dbPassword: '',
+    dbPasswordConfirm: '',
+    listenAddresses: '*',
+    ipRanges: '0.0.0.0/0',
+    maxConnections: String(CONNECTIONS_PER_NODE),
+    maxConnectionsEdited: false,
+    plannedNodes: '1',
+    shareRoot,
+    sub: { apps: '', archivedLogs: '', customData: '', staticContent: '' },
+    subEdited: { apps: false, archivedLogs: false, customData: false, staticContent: false },
+    installDir: env?.defaults.installDir ?? '',
+    dataDir: env?.defaults.dataDir ?? '',
+    superuser: 'postgres',
+    superuserPassword: '',
+    superuserPasswordConfirm: '',
+    serviceUser: env?.defaults.serviceUser ?? '',
+    servicePassword: '',
+    servicePasswordConfirm: '',
+    serviceIsAdministrator: true,
+    hostname: env?.hostname ?? '',
+    startServices: true,
+    startServicesEdited: false,
+    platform,
+    runitDir: env?.defaults.runitDir ?? '',
+  };
+  deriveFields(form);
+  return form;
+}
+
+/** Keeps derived fields in step with their sources unless the user edited them. */
+export function deriveFields(form: Form): void {
+  for (const [key, name] of SUB_FOLDERS) {
+    if (!form.subEdited[key]) form.sub[key] = form.shareRoot.trim() === '' ? '' : joinPath(form.platform, form.shareRoot.trim(), name);
+  }
+  const nodes = Number(form.plannedNodes);
+  if (!form.maxConnectionsEdited && Number.isInteger(nodes) && nodes >= 1) form.maxConnections = String(CONNECTIONS_PER_NODE * nodes);
+  // The guide: with a service account without local Administrator privileges, do not start the
+  // services at the end (the group permissions come first).
+  if (!form.startServicesEdited) form.startServices = form.serviceIsAdministrator;
+  if (form.mode === 'join') form.dbInstall = 'existing';
+}
+
+const splitList = (s: string): string[] =>
+  s
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+const toNumber = (s: string): number => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN);
+
+/** The settings document the form describes. */
+export function toSettings(form: Form): SettingsInput {
+  const local = form.dbInstall === 'local';
+  const settings: SettingsInput = {
+    product: form.product,
+    cluster: form.mode === 'join' && form.clusterId !== '' ? { mode: form.mode, id: form.clusterId } : { mode: form.mode },
+    database: {
+      install: form.dbInstall,
+      host: local ? 'localhost' : form.dbHost.trim(),
+      port: toNumber(form.dbPort),
+      name: form.dbName.trim(),
+      user: form.dbUser.trim(),
+      password: form.dbPassword,
+      passwordConfirm: form.dbPasswordConfirm,
+      superuser: form.superuser.trim(),
+      ...(local ? { superuserPassword: form.superuserPassword, superuserPasswordConfirm: form.superuserPasswordConfirm } : {}),
+      ...(form.mode === 'create'
+        ? { listener: { listenAddresses: splitList(form.listenAddresses), ipRanges: splitList(form.ipRanges), maxConnections: toNumber(form.maxConnections) } }
+        : {}),
+    },
+    share: {
+      root: form.shareRoot.trim(),
+      apps: form.sub.apps.trim(),
+      archivedLogs: form.sub.archivedLogs.trim(),
+      customData: form.sub.customData.trim(),
+      staticContent: form.sub.staticContent.trim(),
+    },
+    installDir: form.installDir.trim(),
+    dataDir: form.dataDir.trim(),
+    serviceAccount: {
+      user: form.serviceUser.trim(),
+      ...(form.servicePassword !== '' || form.servicePasswordConfirm !== ''
+        ? { password: form.servicePassword, passwordConfirm: form.servicePasswordConfirm }
+        : {}),
+      isAdministrator: form.serviceIsAdministrator,
+    },
+    hostname: form.hostname.trim(),
+    startServices: form.startServices,
+    plannedNodes: toNumber(form.plannedNodes),
+    ...(form.runitDir !== '' ? { services: { manager: 'auto' as const, runitDir: form.runitDir } } : {}),
+  };
+  return settings;
+}
+
+/** Fills the form from imported settings (a bundle or spc.cfg); inline secrets fill password fields only. */
+export function applySettings(form: Form, s: SettingsInput): void {
+  const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback);
+  form.product = s.product ?? form.product;
+  form.mode = s.cluster?.mode ?? form.mode;
+  form.clusterId = s.cluster?.id ?? form.clusterId;
+  const db = s.database;
+  if (db) {
+    form.dbInstall = db.install ?? form.dbInstall;
+    form.dbHost = str(db.host, form.dbHost);
+    form.dbPort = str(db.port, form.dbPort);
+    form.dbName = str(db.name, form.dbName);
+    form.dbUser = str(db.user, form.dbUser);
+    if (typeof db.password === 'string') form.dbPassword = form.dbPasswordConfirm = db.password;
+    form.superuser = str(db.superuser, form.superuser);
+    if (db.listener) {
+      form.listenAddresses = db.listener.listenAddresses.join(', ');
+      form.ipRanges = db.listener.ipRanges.join(', ');
+      form.maxConnections = String(db.listener.maxConnections);
+      form.maxConnectionsEdited = true;
+    }
+  }
+  if (s.share) {
+    form.shareRoot = s.share.root ?? form.shareRoot;
+    for (const [key] of SUB_FOLDERS) {
+      const v = s.share[key];
+      if (typeof v === 'string' && v !== '') {
+        form.sub[key] = v;
+        form.subEdited[key] = true;
+      }
+    }
+  }
+  if (typeof s.installDir === 'string') form.installDir = s.installDir;
+  if (typeof s.dataDir === 'string') form.dataDir = s.dataDir;
+  if (s.serviceAccount) {
+    form.serviceUser = s.serviceAccount.user ?? form.serviceUser;
+    if (typeof s.serviceAccount.isAdministrator === 'boolean') form.serviceIsAdministrator = s.serviceAccount.isAdministrator;
+  }
+  if (typeof s.plannedNodes === 'number') form.plannedNodes = String(s.plannedNodes);
+  if (typeof s.hostname === 'string' && s.hostname !== '' && s.cluster?.mode !== 'join') form.hostname = s.hostname;
+  deriveFields(form);
+}
+
+/** Field path -> message, from the back end's schema and the wizard's typing rules. */
+export function computeIssues(form: Form): Readonly<Record<string, string>> {
+  const issues: Record<string, string> = {};
+  const add = (path: string, message: string): void => {
+    issues[path] ??= message;
+  };
+  const result = settingsSchema.safeParse(toSettings(form));
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.map(String).join('.');
+      // A number field holding text: say what is expected instead of zod's type message.
+      if (issue.code === 'invalid_type' && issue.expected === 'number') add(path, path.endsWith('port') ? 'a port is 1..65535' : 'enter a whole number');
+      else add(path, issue.message);
+    }
+  }
+  if (!form.licenceAccepted) add('licence', 'accept the licence agreement to continue');
+  if (form.dbPassword === '') add('database.password', 'a password is required');
+  if (form.dbInstall === 'local') {
+    if (form.superuserPassword === '') add('database.superuserPassword', 'a password is required');
+  }
+  // Windows services log on with the account's password; on Linux the account needs none.
+  if (form.platform === 'win32' && form.servicePassword === '') add('serviceAccount.password', 'a password is required');
+  if (form.installDir.trim() === '') add('installDir', 'an installation folder is required');
+  if (form.dataDir.trim() === '') add('dataDir', 'a data folder is required');
+  for (const [key, name] of SUB_FOLDERS) if (form.sub[key].trim() === '') add(`share.${key}`, `the ${name} folder is required`);
+  return issues;
+}
+
+/** The field paths each screen owns (its issues are shown there and block its Next). */
+export const SCREEN_FIELDS: Readonly<Partial<Record<ScreenId, readonly string[]>>> = {
+  welcome: ['licence', 'product'],
+  cluster: ['cluster.mode', 'cluster.id'],
+  database: ['database.install', 'database.host', 'database.port', 'database.name', 'database.user', 'database.password', 'database.passwordConfirm'],
+  listener: ['database.listener.listenAddresses', 'database.listener.ipRanges', 'database.listener.maxConnections', 'plannedNodes'],
+  share: ['share.root', 'share.apps', 'share.archivedLogs', 'share.customData', 'share.staticContent'],
+  location: ['installDir', 'dataDir'],
+  superuser: ['database.superuser', 'database.superuserPassword', 'database.superuserPasswordConfirm'],
+  service: ['serviceAccount.user', 'serviceAccount.password', 'serviceAccount.passwordConfirm', 'serviceAccount.isAdministrator'],
+  hostname: ['hostname'],
+};
+
+/** The screen that owns a field path (to send the user back to fix it). */
+export function screenOfField(path: string): ScreenId | undefined {
+  for (const [screen, fields] of Object.entries(SCREEN_FIELDS) as [ScreenId, readonly string[]][]) {
+    if (fields.some((f) => path === f || path.startsWith(`${f}.`))) return screen;
+  }
+  if (path.startsWith('database.listener')) return 'listener';
+  if (path.startsWith('database')) return 'database';
+  return undefined;
+}
+
+/** The screens of the flow, in the guide's order, for the chosen mode and database. */
+export function screensFor(form: Pick<Form, 'mode' | 'dbInstall'>): ScreenId[] {
+  const out: ScreenId[] = ['welcome', 'cluster', 'database'];
+  if (form.mode === 'create') out.push('listener');
+  out.push('share', 'location');
+  if (form.dbInstall === 'local') out.push('superuser');
+  out.push('service', 'hostname', 'ready', 'installing', 'finished');
+  return out;
+}
+
+/** True when an IP range admits every IPv4 or IPv6 address. */
+export function hasOpenRange(ipRanges: string): boolean {
+  return splitList(ipRanges).some((r) => r === '0.0.0.0/0' || r === '::/0');
+}

@@ -1,0 +1,149 @@
+/** The wizard's state (Svelte 5 runes): form, current screen, validation, environment. */
+import type { EnvironmentInfo, PlanResult, RunResult } from '../../../electron/shared/ipc.js';
+import type { ProgressEvent } from '../../../electron/shared/plan.js';
+import { Run } from './run.svelte.js';
+import type { ErrorInfo } from '../../../electron/shared/errors.js';
+import type { SettingsInput } from '../../../electron/shared/settings.js';
+import { api, errorOf } from './api.js';
+import { applySettings, computeIssues, deriveFields, initialForm, SCREEN_FIELDS, screensFor, toSettings } from './form.js';
+import type { Form, ScreenId } from './form.js';
+
+export class Wizard {
+  env = $state<EnvironmentInfo | undefined>(undefined);
+  loadError = $state<ErrorInfo | undefined>(undefined);
+  form = $state<Form>(initialForm());
+  screen = $state<ScreenId>('welcome');
+  /** Fields whose errors are shown: touched ones, and all of a screen after a refused Next. */
+  touched = $state<Record<string, boolean>>({});
+  issues = $derived(computeIssues(this.form));
+  screens = $derived(screensFor(this.form));
+  index = $derived(this.screens.indexOf(this.screen));
+
+  /** Loads the environment and prefills the form. */
+  async load(): Promise<void> {
+    try {
+      const env = await api().environment();
+      this.env = env;
+      this.form = initialForm(env);
+    } catch (err) {
+      this.loadError = errorOf(err);
+    }
+  }
+
+  /** The settings document for the back end. */
+  settings(): SettingsInput {
+    return toSettings(this.form);
+  }
+
+  /** Re-derives dependent fields after an edit. */
+  changed(): void {
+    deriveFields(this.form);
+  }
+
+  /** The message to show for a field, if any. */
+  issue(path: string): string | undefined {
+    return this.touched[path] ? this.issues[path] : undefined;
+  }
+
+  touch(path: string): void {
+    this.touched[path] = true;
+  }
+
+  /** Issues on the current screen. */
+  screenIssues(screen: ScreenId = this.screen): string[] {
+    const fields = SCREEN_FIELDS[screen] ?? [];
+    return Object.keys(this.issues).filter((p) => fields.some((f) => p === f || p.startsWith(`${f}.`)));
+  }
+
+  /** Moves on when the screen is valid; otherwise shows its issues and returns their paths. */
+  next(): string[] {
+    const bad = this.screenIssues();
+    if (bad.length > 0) {
+      for (const p of bad) this.touched[p] = true;
+      return bad;
+    }
+    const to = this.screens[this.index + 1];
+    if (to !== undefined) this.screen = to;
+    return [];
+  }
+
+  back(): void {
+    const to = this.screens[this.index - 1];
+    if (to !== undefined && this.screen !== 'installing' && this.screen !== 'finished') this.screen = to;
+  }
+
+  goTo(screen: ScreenId): void {
+    this.screen = screen;
+  }
+
+  /** Pre-fills the form from an imported bundle or spc.cfg. */
+  importSettings(s: SettingsInput): void {
+    applySettings(this.form, s);
+  }
+}
+
+/** Planning, preflight and the run, kept apart from the form. */
+export class Flow {
+  planResult = $state<PlanResult | undefined>(undefined);
+  planError = $state<ErrorInfo | undefined>(undefined);
+  planning = $state(false);
+  run = new Run();
+  canInstall = $derived(
+    this.planResult !== undefined && 'plan' in this.planResult && this.planResult.preflight.every((c) => c.ok) && !this.planning,
+  );
+
+  constructor(readonly wizard: Wizard) {}
+
+  /** Plans the current settings (the Ready screen). */
+  async plan(): Promise<void> {
+    this.planning = true;
+    this.planError = undefined;
+    this.planResult = undefined;
+    try {
+      this.planResult = await api().plan({ settings: this.wizard.settings() });
+    } catch (err) {
+      this.planError = errorOf(err);
+    } finally {
+      this.planning = false;
+    }
+  }
+
+  private async stream(start: (onEvent: (e: ProgressEvent) => void) => Promise<RunResult>): Promise<void> {
+    const unsubscribe = api().onEvent((e) => this.run.onEvent(e));
+    try {
+      this.run.finish(await start((e) => this.run.onEvent(e)));
+    } catch (err) {
+      this.run.fail(errorOf(err));
+    } finally {
+      unsubscribe();
+    }
+    if (this.run.outcome === 'done') this.wizard.goTo('finished');
+  }
+
+  /** Applies the plan shown on Ready. */
+  async install(): Promise<void> {
+    const result = this.planResult;
+    if (result === undefined || !('plan' in result)) return;
+    this.run.begin(result.plan);
+    this.wizard.goTo('installing');
+    await this.stream(() => api().apply({ planId: result.plan.id, settings: this.wizard.settings() }));
+  }
+
+  async resume(): Promise<void> {
+    this.run.continue();
+    await this.stream(() => api().resume({ settings: this.wizard.settings() }));
+  }
+
+  async rollback(): Promise<void> {
+    this.run.continue();
+    await this.stream(() => api().rollback({ settings: this.wizard.settings() }));
+  }
+
+  async cancel(): Promise<void> {
+    try {
+      await api().cancel();
+    } catch (err) {
+      this.run.error = errorOf(err);
+    }
+  }
+}

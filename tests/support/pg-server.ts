@@ -1,0 +1,150 @@
+/**
+ * Throwaway real PostgreSQL servers for tests: a fresh cluster in a temp dir, run as the
+ * `postgres` OS user on a free port, its socket in the temp dir; always removed afterwards.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { connectPostgres } from '../../electron/system/postgres/client.js';
+import type { PgConnection } from '../../electron/system/postgres/client.js';
+import { readConfSetting, setConfSettings } from '../../electron/system/postgres/conf-editor.js';
+import { findServerBinaries, initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
+
+export const OS_USER = 'postgres';
+
+export interface TestServerOptions {
+  readonly flavor: 'debian15' | 'embedded17';
+  /** listen_addresses (default 127.0.0.1; in a namespace give its address). */
+  readonly listenAddresses?: string;
+  /** pg_hba.conf text to use instead of initdb's, or an edit of initdb's. */
+  readonly hba?: string | ((initdbHba: string) => string);
+  /** postgresql.conf text to use instead of initdb's (port/listen_addresses are set in it). */
+  readonly conf?: string;
+  readonly port?: number;
+  /** Start the server inside this network namespace. */
+  readonly netns?: string;
+  readonly password?: string;
+}
+
+export interface TestServer {
+  readonly host: string;
+  readonly port: number;
+  readonly root: string;
+  readonly dataDir: string;
+  readonly binDir: string;
+  readonly socketDir: string;
+  readonly superuser: string;
+  readonly password: string;
+  readonly logFile: string;
+  readonly confPath: string;
+  readonly hbaPath: string;
+  /** Connects as the superuser (over the Unix socket, which works whatever the namespace). */
+  connect(options?: { user?: string; password?: string; database?: string; host?: string }): Promise<PgConnection>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<TestServer>();
+afterAll(async () => {
+  for (const s of [...running]) await s.stop();
+});
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The bin dir of a flavor. */
+export function binDirOf(flavor: TestServerOptions['flavor']): string {
+  const want = flavor === 'embedded17' ? 'embedded' : 'system';
+  const found = findServerBinaries().find((b) => b.flavor === want && (want === 'embedded' || b.major === 15));
+  if (!found) throw new Error(`PostgreSQL binaries for ${flavor} are not installed`);
+  return found.binDir;
+}
+
+function run(file: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => execFile(file, [...args], { timeout: 15_000 }, (err) => resolve(err ? 1 : 0)));
+}
+
+/** Makes sure the `postgres` OS user exists (as root). */
+export async function ensureOsUser(): Promise<{ uid: number; gid: number }> {
+  const find = async () => {
+    const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${OS_USER}:`));
+    return line ? { uid: Number(line.split(':')[2]), gid: Number(line.split(':')[3]) } : undefined;
+  };
+  const ids = (await find()) ?? ((await run('useradd', ['--system', '--user-group', '--no-create-home', OS_USER])) === 0 ? await find() : undefined);
+  if (!ids) throw new Error(`cannot create the ${OS_USER} user`);
+  return ids;
+}
+
+/** Starts a fresh server; stop() (or the file's afterAll) removes everything. */
+export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {
+  const ids = await ensureOsUser();
+  const binDir = binDirOf(opts.flavor);
+  const root = await mkdtemp(join(tmpdir(), 'sppg-'));
+  await chmod(root, 0o755);
+  const dataDir = join(root, 'data');
+  const socketDir = join(root, 'sock');
+  const password = opts.password ?? `T3st-${randomBytes(9).toString('base64url')}`;
+  const superuser = 'postgres';
+  let started = false;
+  const stop = async () => {
+    running.delete(server);
+    if (started) await stopServer({ binDir, dataDir, osUser: OS_USER, timeoutMs: 30_000 }).catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  };
+  const confPath = join(dataDir, 'postgresql.conf');
+  const hbaPath = join(dataDir, 'pg_hba.conf');
+  const server: TestServer = {
+    host: '',
+    port: 0,
+    root,
+    dataDir,
+    binDir,
+    socketDir,
+    superuser,
+    password,
+    logFile: join(dataDir, 'postmaster.log'),
+    confPath,
+    hbaPath,
+    connect: (o = {}) =>
+      connectPostgres({
+        host: o.host ?? socketDir,
+        port: server.port,
+        user: o.user ?? superuser,
+        password: o.password ?? password,
+        database: o.database ?? 'postgres',
+        timeoutMs: 10_000,
+      }),
+    stop,
+  };
+  running.add(server);
+  try {
+    await mkdir(socketDir, { mode: 0o755 });
+    await chown(socketDir, ids.uid, ids.gid);
+    await initCluster({ binDir, dataDir, superuser, password, osUser: OS_USER, noSync: true });
+    const conf = opts.conf ?? (await readFile(confPath, 'utf8'));
+    const port = opts.port ?? Number(opts.conf ? readConfSetting(opts.conf, 'port') ?? (await freePort()) : await freePort());
+    const listen = opts.listenAddresses ?? (opts.conf ? readConfSetting(opts.conf, 'listen_addresses') : undefined) ?? '127.0.0.1';
+    await writeFile(confPath, setConfSettings(conf, { port: String(port), listen_addresses: listen }).text);
+    if (typeof opts.hba === 'string') await writeFile(hbaPath, opts.hba);
+    if (typeof opts.hba === 'function') await writeFile(hbaPath, opts.hba(await readFile(hbaPath, 'utf8')));
+    Object.assign(server, { port, host: listen === '*' ? '127.0.0.1' : (listen.split(',')[0] ?? '127.0.0.1').trim() });
+    await startServer({ binDir, dataDir, osUser: OS_USER, socketDir, timeoutMs: 30_000, prefix: opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [] });
+    started = true;
+    return server;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
