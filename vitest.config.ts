@@ -1,4 +1,3 @@
-/// <reference types="vitest/config" />
 import { defineConfig } from 'vitest/config';
 
 // Unit tests run in parallel; integration tests use real PostgreSQL, runit and network

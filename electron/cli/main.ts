@@ -7,6 +7,9 @@ import { ExitCode, exitCodeFor, toErrorInfo } from '../shared/errors.js';
 import { continueCommand, installCommand, planCommand } from './commands/install.js';
 import type { Command, CommandIo } from './commands/io.js';
 import { dbCommand, statusCommand, uninstallCommand } from './commands/site.js';
+import { bundleCommand, installFromBundle } from './commands/bundle.js';
+import { spcCommand } from './commands/spc.js';
+import { agentCommand, uiCommand } from './commands/ui.js';
 
 const HELP = `spsetup: Shared Persistence Setup
 
@@ -21,19 +24,31 @@ Commands:
   status     --settings F [--json]              registered nodes and this node's services
   uninstall  --settings F [--remove-data]       remove this node's services and files
   db prepare --settings F                       prepare a dedicated database server (run on it)
-  ui         [--port N]                         the wizard in a browser (127.0.0.1 only)
+  bundle export --settings F --out B            encrypted settings bundle for rim nodes
+             (--passphrase-file P | --generate-passphrase P) [--expires 24h|7d|none]
+  bundle inspect B --passphrase-file P          show a bundle's contents (secrets masked)
+  install    --bundle B --passphrase-file P     join this node from a bundle
+             --set hostname=H --set serviceAccount.user=U [--set k=v]... --silent [--log F]
+  spc export --settings F --out spc.cfg         the vendor's spc.cfg (holds the password in plain text)
+  spc import spc.cfg [--base F] [--out F]       settings from an spc.cfg
+  ui         [--port N] [--defaults F]          the wizard in a browser (127.0.0.1 only, one-time token)
+  agent      --socket P --token-file F          the elevated half of the GUI (started by the GUI)
 
 Exit codes: 0 done; 1 apply failed (resume possible); 2 invalid input (nothing changed);
 3 preflight failed (nothing changed); 4 stale plan (make it again).`;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   plan: async () => planCommand,
-  install: async () => installCommand,
+  install: async () => (argv, io) => (argv.includes('--bundle') ? installFromBundle(argv, io) : installCommand(argv, io)),
   resume: async () => continueCommand('resume'),
   rollback: async () => continueCommand('rollback'),
   status: async () => statusCommand,
   uninstall: async () => uninstallCommand,
   db: async () => dbCommand,
+  bundle: async () => bundleCommand,
+  spc: async () => spcCommand,
+  ui: async () => uiCommand,
+  agent: async () => agentCommand,
 };
 
 function version(): string {

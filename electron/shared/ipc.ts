@@ -99,7 +99,9 @@ export type RequestOf<M extends InstallerMethod> = Parameters<InstallerBackend[M
 export type ResultOf<M extends InstallerMethod> = Awaited<ReturnType<InstallerBackend[M]>>;
 
 /** What the renderer sees: the same methods, with progress events delivered through onEvent. */
-export type WizardApi = { readonly [M in InstallerMethod]: (payload: RequestOf<M>) => Promise<ResultOf<M>> } & {
+export type WizardApi = {
+  readonly [M in InstallerMethod]: (...args: RequestOf<M> extends undefined ? [] : [payload: RequestOf<M>]) => Promise<ResultOf<M>>;
+} & {
   readonly onEvent: (cb: EventSink) => () => void;
 };
 

@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { createFakeBackend } from '../support/fake-backend.js';
-import { expectNoSecretsShown, HAS_RENDERER, installToFinished, screenshotter, SECRETS, startServer, walkToReady } from './helpers.js';
+import { axeScan, expectNoSecretsShown, HAS_RENDERER, installToFinished, screenshotter, SECRETS, startServer, walkToReady } from './helpers.js';
 import type { Started } from './helpers.js';
 
 test.skip(!HAS_RENDERER, 'the renderer is not built (run `npm run build`)');
@@ -21,7 +21,12 @@ test('every screen of the create flow (fake back end)', async ({ page }) => {
   server = await startServer(createFakeBackend());
   await page.goto(server.url);
   await expect(page).not.toHaveURL(/token=/);
-  const shot = screenshotter(page, 'layout-create');
+  const snap = screenshotter(page, 'layout-create');
+  // The axe scan here finds layout-level problems early; real-flows.spec.ts scans the real thing.
+  const shot = async (name: string): Promise<void> => {
+    await axeScan(page);
+    await snap(name);
+  };
   await walkToReady(page, { mode: 'create', dbInstall: 'local', onScreen: shot });
   await expectNoSecretsShown(page);
   await installToFinished(page, shot);

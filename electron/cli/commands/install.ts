@@ -7,9 +7,9 @@ import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall
 import { loadSettingsFile, resolveSecrets } from '../../features/installer/load-settings.js';
 import type { Settings } from '../../shared/settings.js';
 import { parseCommand, required } from '../args.js';
-import { composeContext } from '../compose.js';
+import { composeContext } from '../../features/installer/context.js';
 import { renderPlan, renderPreflight, renderSummary } from '../render.js';
-import { Reporter } from '../reporter.js';
+import { Reporter } from '../../features/installer/reporter.js';
 import type { CommandIo } from './io.js';
 
 const common = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, silent: { type: 'boolean' } } as const;

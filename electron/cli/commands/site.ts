@@ -6,9 +6,9 @@ import { readStatus } from '../../features/installer/status.js';
 import { uninstallNode } from '../../features/installer/uninstall.js';
 import { applyDatabasePreparation, prepareDatabaseServer } from '../../features/installer/db-prepare.js';
 import { parseCommand, required } from '../args.js';
-import { composeContext } from '../compose.js';
+import { composeContext } from '../../features/installer/context.js';
 import { renderPlan, renderSummary } from '../render.js';
-import { Reporter } from '../reporter.js';
+import { Reporter } from '../../features/installer/reporter.js';
 import type { CommandIo } from './io.js';
 
 /** spsetup status --settings F [--json] */

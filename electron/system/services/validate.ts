@@ -15,7 +15,6 @@ export function assertServiceName(name: string): void {
 export function assertServiceDefinition(def: ServiceDefinition): void {
   assertServiceName(def.name);
   const check = (what: string, value: string | undefined): void => {
-    // eslint-disable-next-line no-control-regex
     if (value !== undefined && /[\x00-\x1f\x7f]/.test(value)) {
       throw new UserError('invalid-input', `The ${what} of service ${def.name} contains a line break or a control character.`, 'Remove line breaks and control characters.');
     }

@@ -1,7 +1,10 @@
-/** The composition root of the command line and the agent: the system for the settings' machine. */
-import { createPosixSystem, type System } from '../system/system.js';
-import type { Settings } from '../shared/settings.js';
-import type { InstallerContext } from '../features/installer/installer.js';
+/**
+ * Builds the system for the settings' machine: the one place the CLI, the agent and the GUI back end
+ * turn settings into adapters (service manager and runit directory come from the settings).
+ */
+import { createPosixSystem, type System } from '../../system/system.js';
+import type { Settings } from '../../shared/settings.js';
+import type { InstallerContext } from './installer.js';
 
 /** The installer context for these settings (service manager choice and runit directory come from them). */
 export function composeContext(settings: Settings | undefined, env: NodeJS.ProcessEnv = process.env): InstallerContext {

@@ -4,9 +4,9 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ErrorInfo } from '../shared/errors.js';
-import type { ProgressEvent } from '../shared/plan.js';
-import { assertNever } from '../shared/assert-never.js';
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { ProgressEvent } from '../../shared/plan.js';
+import { assertNever } from '../../shared/assert-never.js';
 
 export interface ReporterOptions {
   readonly logFiles: readonly string[];

@@ -1,0 +1,243 @@
+/**
+ * The wizard's back end (InstallerBackend from electron/shared/ipc.ts): the same operations as the
+ * command line, for Electron's main process, browser mode and the elevated agent.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { UserError, toErrorInfo } from '../../shared/errors.js';
+import type { CheckOutcome, EnvironmentInfo, InstallerBackend, RunResult as WizardRunResult } from '../../shared/ipc.js';
+import type { ProgressEvent } from '../../shared/plan.js';
+import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../../shared/settings.js';
+import { PRODUCTS, getManifest } from '../../product/index.js';
+import type { RunResult } from '../../engine/runner.js';
+import { bundleContentsFromSettings, maskBundleContents, settingsFromBundle } from '../bundle/contents.js';
+import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase, openBundle, readBundleHeader, sealBundle } from '../bundle/format.js';
+import { assertPassphraseStrength } from '../bundle/passphrase.js';
+import { readBundleFile, writeBundleFile } from '../bundle/files.js';
+import { mergeSpcSettings, spcToSettings } from '../spc/spc.js';
+import { composeContext } from './context.js';
+import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall, type InstallerContext, type PreparedInstall } from './installer.js';
+import { resolveSecrets, validateSettings } from './load-settings.js';
+import { checkDatabase, checkHostname, checkShare } from './preflight.js';
+import { Reporter } from './reporter.js';
+import { readStatus } from './status.js';
+
+/** Defaults the wizard pre-fills (a site may set them, e.g. for tests or a fixed layout). */
+export interface WizardDefaults {
+  readonly installDir?: string;
+  readonly dataDir?: string;
+  readonly stateDir?: string;
+  readonly shareRoot?: string;
+  readonly serviceUser?: string;
+  readonly runitDir?: string;
+  readonly databasePort?: number;
+}
+
+export interface BackendOptions {
+  readonly defaults?: WizardDefaults;
+  readonly contextFor?: (settings: Settings | undefined) => InstallerContext;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_PRODUCT = 'reference' as const;
+
+/** Creates the back end the wizard talks to. */
+export function createBackend(options: BackendOptions = {}): InstallerBackend {
+  const env = options.env ?? process.env;
+  const contextFor = options.contextFor ?? ((s: Settings | undefined) => composeContext(s, env));
+  const platform = process.platform === 'win32' ? 'win32' : 'linux';
+  const base = defaultPaths(platform, getManifest(DEFAULT_PRODUCT).folder);
+  const defaults = {
+    installDir: options.defaults?.installDir ?? base.installDir,
+    dataDir: options.defaults?.dataDir ?? base.dataDir,
+    stateDir: options.defaults?.stateDir ?? base.stateDir,
+    shareRoot: options.defaults?.shareRoot ?? (platform === 'win32' ? '\\\\server\\QlikShare' : '/srv/spshare'),
+    serviceUser: options.defaults?.serviceUser ?? 'spsvc',
+    ...(options.defaults?.runitDir ? { runitDir: options.defaults.runitDir } : {}),
+    ...(options.defaults?.databasePort ? { databasePort: options.defaults.databasePort } : {}),
+  };
+  const prepared = new Map<string, { prepared: PreparedInstall; settings: Settings }>();
+  let running: AbortController | undefined;
+  let lastLog: string | undefined;
+
+  /** Settings as typed so far, completed with defaults, for checks made before the last screen. */
+  const completed = (input: SettingsInput): Settings => {
+    const s = input as Partial<SettingsInput> & Record<string, unknown>;
+    return validateSettings({
+      product: DEFAULT_PRODUCT,
+      cluster: { mode: 'create' },
+      hostname: osHostname(),
+      plannedNodes: 1,
+      serviceAccount: { user: defaults.serviceUser },
+      share: { root: defaults.shareRoot },
+      ...s,
+      database: { install: 'existing', host: 'localhost', password: '', ...(s.database ?? {}) },
+    });
+  };
+
+  const check = async (id: string, title: string, run: () => Promise<string>): Promise<CheckOutcome> => {
+    try {
+      return { id, title, ok: true, message: await run() };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      return info.fix ? { id, title, ok: false, message: info.message, fix: info.fix } : { id, title, ok: false, message: info.message };
+    }
+  };
+
+  /** Runs an apply, resume or rollback with a log file and progress events. */
+  const run = async (settings: Settings, label: string, onEvent: (e: ProgressEvent) => void, body: (ctx: InstallerContext, hooks: { onEvent: (e: ProgressEvent) => void; signal: AbortSignal }) => Promise<RunResult>): Promise<WizardRunResult> => {
+    if (running) throw new UserError('conflict', 'An installation is already running.', 'Wait for it to finish or cancel it.');
+    const ctx = contextFor(settings);
+    const layout = layoutFor(settings, ctx);
+    const secrets = [...(await resolveSecrets(settings, env)).values()];
+    const logPath = join(layout.stateDir, 'logs', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    const reporter = new Reporter({ logFiles: [logPath], secrets, quiet: true });
+    lastLog = logPath;
+    running = new AbortController();
+    try {
+      const result = await body(ctx, {
+        signal: running.signal,
+        onEvent: (e) => {
+          reporter.event(e);
+          onEvent(e);
+        },
+      });
+      return result.error ? { outcome: result.outcome, logPath, error: result.error } : { outcome: result.outcome, logPath };
+    } catch (err) {
+      const error = toErrorInfo(err);
+      reporter.error(error);
+      return { outcome: 'failed', logPath, error };
+    } finally {
+      running = undefined;
+    }
+  };
+
+  const parse = (input: SettingsInput): Settings => validateSettings(input);
+
+  return {
+    async environment(): Promise<EnvironmentInfo> {
+      const ctx = contextFor(undefined);
+      return {
+        platform,
+        hostname: osHostname(),
+        elevated: ctx.sys.processes.isElevated(),
+        products: PRODUCTS.map((p) => ({ id: p.id, displayName: p.displayName, version: p.version })),
+        defaults,
+      };
+    },
+    async testDatabase({ settings }) {
+      return check('database', 'Repository database', async () => {
+        const s = completed(settings);
+        const ctx = contextFor(s);
+        return checkDatabase(ctx.sys, s, (await resolveSecrets(s, env)).get('database.password'), layoutFor(s, ctx));
+      });
+    },
+    async testShare({ settings }) {
+      return check('share', 'Shared folder', async () => {
+        const s = completed(settings);
+        const ctx = contextFor(s);
+        const account = await ctx.sys.processes.lookupUser(s.serviceAccount.user);
+        return checkShare(ctx.sys, layoutFor(s, ctx), account !== undefined);
+      });
+    },
+    async checkHostname({ hostname }) {
+      return check('hostname', 'Host name', () => checkHostname(contextFor(undefined).sys, hostname));
+    },
+    async plan({ settings: input }) {
+      const parsed = parseSettings(input);
+      if (!parsed.ok) return { invalid: parsed.issues };
+      const ctx = contextFor(parsed.settings);
+      const result = await prepareInstall(parsed.settings, ctx);
+      prepared.clear(); // only the plan on the Ready screen may be applied
+      prepared.set(result.plan.id, { prepared: result, settings: parsed.settings });
+      return { plan: result.plan, preflight: result.preflight };
+    },
+    async apply({ planId }, onEvent) {
+      const entry = prepared.get(planId);
+      if (!entry) throw new UserError('stale-plan', 'This plan is no longer current.', 'Go back to Ready to install to make the plan again.');
+      return run(entry.settings, 'install', onEvent, (ctx, hooks) => applyInstall(entry.prepared, ctx, hooks));
+    },
+    async cancel() {
+      running?.abort();
+    },
+    async resume({ settings }, onEvent) {
+      const s = parse(settings);
+      return run(s, 'resume', onEvent, (ctx, hooks) => resumeInstall(s, ctx, hooks));
+    },
+    async rollback({ settings }, onEvent) {
+      const s = parse(settings);
+      return run(s, 'rollback', onEvent, (ctx, hooks) => rollbackInstall(s, ctx, hooks));
+    },
+    async status({ settings }) {
+      const s = parse(settings);
+      const { nodes, services } = await readStatus(s, contextFor(s));
+      return { nodes, services };
+    },
+    async saveDiagnostics() {
+      const dir = join(defaults.stateDir, 'diagnostics');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, `diagnostics-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
+      const parts = [`spsetup diagnostics ${new Date().toISOString()}`, `platform ${platform}, host ${osHostname()}`];
+      // Logs, the journal and the plan never hold a secret: they are copied as they are.
+      for (const file of [lastLog, join(defaults.stateDir, 'journal.jsonl'), join(defaults.stateDir, 'plan.json')]) {
+        if (!file) continue;
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        if (text !== undefined) parts.push(`\n===== ${file}\n${text}`);
+      }
+      const logs = await readdir(join(defaults.stateDir, 'logs')).catch(() => []);
+      parts.push(`\n===== other logs in ${join(defaults.stateDir, 'logs')}: ${logs.join(', ') || 'none'}`);
+      await writeFile(path, `${parts.join('\n')}\n`, { mode: 0o600 });
+      return { path };
+    },
+    async exportBundle({ settings, passphrase, expiresHours, outPath }) {
+      const s = parse(settings);
+      const phrase = passphrase ?? generatePassphrase();
+      assertPassphraseStrength(phrase);
+      const manifest = getManifest(s.product);
+      const contents = bundleContentsFromSettings(s, {
+        clusterId: s.cluster.id ?? `${s.database.host}:${s.database.port}/${s.database.name}`,
+        productVersion: manifest.version,
+        password: (await resolveSecrets(s, env)).get('database.password') ?? '',
+        platform,
+      });
+      const path = outPath ?? join(layoutFor(s, contextFor(s)).stateDir, 'cluster.spbundle');
+      const expiresInMs = expiresHours === null ? null : expiresHours === undefined ? DEFAULT_BUNDLE_EXPIRY_MS : expiresHours * 3_600_000;
+      await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+      await writeBundleFile(path, await sealBundle(contents, phrase, { expiresInMs, now: new Date() }));
+      return { path, passphrase: phrase };
+    },
+    async importBundle({ path, bytesBase64, passphrase }) {
+      const bytes = path ? await readBundleFile(path) : Buffer.from(bytesBase64 ?? '', 'base64');
+      const header = readBundleHeader(bytes);
+      const manifest = getManifest(header.product.id as 'reference' | 'qlik-sense');
+      const contents = await openBundle(bytes, passphrase, { now: new Date(), expectProduct: { id: manifest.id, version: manifest.version } });
+      const settings = settingsFromBundle(contents, {
+        hostname: osHostname(),
+        serviceAccount: { user: defaults.serviceUser },
+        installDir: defaults.installDir,
+        dataDir: defaults.dataDir,
+        stateDir: defaults.stateDir,
+        ...(defaults.runitDir ? { services: { manager: 'auto', runitDir: defaults.runitDir } } : {}),
+      });
+      return { masked: maskBundleContents(contents) as unknown as Record<string, unknown>, settings };
+    },
+    async importSpc({ text }) {
+      const imported = spcToSettings(text, 'spc.cfg');
+      const baseSettings: SettingsInput = {
+        product: DEFAULT_PRODUCT,
+        cluster: { mode: imported.settings.cluster.mode },
+        database: { install: imported.settings.database.install, host: imported.settings.database.host, password: '' },
+        share: imported.settings.share,
+        serviceAccount: { user: defaults.serviceUser },
+        hostname: osHostname(),
+        plannedNodes: 1,
+        installDir: defaults.installDir,
+        dataDir: defaults.dataDir,
+        stateDir: defaults.stateDir,
+      };
+      const warnings = [...imported.warnings, 'spc.cfg holds the database password in plain text: prefer a settings bundle, and delete the file once used.'];
+      return { settings: mergeSpcSettings(baseSettings, imported.settings), warnings };
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
+import { parseSettings } from '../../../electron/shared/settings.js';
+import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
+
+const env: EnvironmentInfo = {
+  platform: 'linux',
+  hostname: 'node1.example.test',
+  elevated: false,
+  products: [{ id: 'reference', displayName: 'Reference', version: '1.0.0' }],
+  defaults: { installDir: '/opt/reference', dataDir: '/var/lib/reference', shareRoot: '/srv/share', serviceUser: 'spsvc' },
+};
+
+function filled() {
+  const f = initialForm(env);
+  f.licenceAccepted = true;
+  f.dbPassword = f.dbPasswordConfirm = 'db-pass-1';
+  f.superuserPassword = f.superuserPasswordConfirm = 'su-pass-1';
+  return f;
+}
+
+describe('wizard form', () => {
+  it('prefills from the environment and derives the sub folders', () => {
+    const f = initialForm(env);
+    expect(f.hostname).toBe('node1.example.test');
+    expect(f.sub).toEqual({ apps: '/srv/share/Apps', archivedLogs: '/srv/share/ArchivedLogs', customData: '/srv/share/CustomData', staticContent: '/srv/share/StaticContent' });
+  });
+
+  it('produces settings the back end schema accepts', () => {
+    const r = parseSettings(toSettings(filled()));
+    expect(r.ok).toBe(true);
+    expect(computeIssues(filled())).toEqual({});
+  });
+
+  it('flags typing errors on the right fields with the schema messages', () => {
+    const f = filled();
+    f.dbPort = '70000';
+    f.dbPasswordConfirm = 'other';
+    f.ipRanges = '10.0.0.0/99';
+    f.hostname = 'bad host';
+    const issues = computeIssues(f);
+    expect(issues['database.port']).toBe('a port is 1..65535');
+    expect(issues['database.passwordConfirm']).toMatch(/does not match/);
+    expect(issues['database.listener.ipRanges.0']).toMatch(/CIDR/);
+    expect(issues['hostname']).toMatch(/host name/);
+    f.dbPort = 'abc';
+    expect(computeIssues(f)['database.port']).toBe('a port is 1..65535');
+  });
+
+  it('requires passwords and the licence', () => {
+    const f = initialForm(env);
+    const issues = computeIssues(f);
+    expect(issues['licence']).toBeDefined();
+    expect(issues['database.password']).toBe('a password is required');
+    expect(issues['database.superuserPassword']).toBeDefined();
+  });
+
+  it('keeps max connections at 100 x planned nodes until edited', () => {
+    const f = filled();
+    f.plannedNodes = '3';
+    deriveFields(f);
+    expect(f.maxConnections).toBe('300');
+    f.maxConnections = '150';
+    f.maxConnectionsEdited = true;
+    expect(computeIssues(f)['database.listener.maxConnections']).toMatch(/at least 100 x planned nodes \(300\)/);
+  });
+
+  it('turns Start services off for the non-administrator account, as the guide says', () => {
+    const f = filled();
+    f.serviceIsAdministrator = false;
+    deriveFields(f);
+    expect(f.startServices).toBe(false);
+  });
+
+  it('lays out the screens in the guide order for each path', () => {
+    expect(screensFor({ mode: 'create', dbInstall: 'local' })).toEqual(['welcome', 'cluster', 'database', 'listener', 'share', 'location', 'superuser', 'service', 'hostname', 'ready', 'installing', 'finished']);
+    expect(screensFor({ mode: 'join', dbInstall: 'existing' })).toEqual(['welcome', 'cluster', 'database', 'share', 'location', 'service', 'hostname', 'ready', 'installing', 'finished']);
+  });
+
+  it('fills a join from an imported bundle, keeping this node host name', () => {
+    const f = filled();
+    applySettings(f, { cluster: { mode: 'join' }, database: { install: 'existing', host: 'central', port: 5000, password: 'from-bundle' }, share: { root: '//srv/s' }, hostname: 'central' } as never);
+    expect([f.mode, f.dbInstall, f.dbHost, f.dbPort, f.dbPassword, f.dbPasswordConfirm]).toEqual(['join', 'existing', 'central', '5000', 'from-bundle', 'from-bundle']);
+    expect(f.hostname).toBe('node1.example.test');
+    expect(toSettings(f).database).not.toHaveProperty('listener');
+  });
+
+  it('warns about open ranges', () => {
+    expect(hasOpenRange('10.0.0.0/24, 0.0.0.0/0')).toBe(true);
+    expect(hasOpenRange('10.0.0.0/24')).toBe(false);
+  });
+});
