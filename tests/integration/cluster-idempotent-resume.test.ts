@@ -27,15 +27,26 @@ import { diffSnapshots, takeSnapshot, type Snapshot } from '../support/snapshot.
 
 const skip = clusterSkipReason();
 
-/** Files whose content legitimately differs between two equal installs: logs, the journal, the database's own files. */
-const VOLATILE = [/\.log$/, /\/Log(\/|$)/, /\/state\/(logs|journal\.jsonl|plan\.json|run\.lock)/, /\/Repository\/PostgreSQL\/data\/(?!postgresql\.conf$|pg_hba\.conf$)/];
+/**
+ * Files whose content legitimately differs between two equal installs: logs, the journal and copy
+ * journals, pid and supervise state, timestamped bootstrap markers, the database's own files.
+ */
+const VOLATILE = [
+  /\.log$/,
+  /\.pid$/,
+  /\/supervise\//,
+  /\/state\/(journal\.jsonl|plan\.json|run\.lock|copy\/)/,
+  /\/data\/bootstrap\/[^/]+\.json$/,
+  /\/state\/backups\//,
+  /\/Repository\/PostgreSQL\/data\/(?!postgresql\.conf$|pg_hba\.conf$)/,
+];
 
-/** A snapshot with the content of volatile files left out (their presence, mode and owner still count). */
+/** A snapshot keyed by paths with timestamps masked, without volatile content or run-time database files. */
 function stable(s: Snapshot): Snapshot {
   const files = Object.fromEntries(
     Object.entries(s.files)
       .filter(([path]) => !/\/Repository\/PostgreSQL\/data\/(pg_wal|base|global|pg_stat|pg_xact|pg_multixact|pg_subtrans|pg_logical|postmaster)/.test(path) && !/\/(Log|logs)\/./.test(path))
-      .map(([path, e]) => [path, VOLATILE.some((re) => re.test(path)) ? { ...e, sha256: undefined } : e]),
+      .map(([path, e]) => [path.replace(/\d{4}-\d\d-\d\dT[\d-]+Z/g, 'TIME'), VOLATILE.some((re) => re.test(path)) ? { ...e, sha256: undefined } : e]),
   );
   return { ...s, files };
 }

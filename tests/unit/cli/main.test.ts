@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../electron/cli/main.js';
+import { applyOverrides } from '../../../electron/cli/overrides.js';
+import type { SettingsInput } from '../../../electron/shared/settings.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, interactive: false });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('spsetup command line', () => {
+  it('prints help listing every command', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['plan', 'install', 'resume', 'rollback', 'status', 'uninstall', 'db prepare', 'bundle export', 'spc import', 'ui']) expect(r.out).toContain(c);
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await cli('instal')).code).toBe(2);
+    const r = await cli('plan', '--settings', 'x.json', '--colour');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--colour/);
+  });
+
+  it('exits 2 naming the bad field of a settings file', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ product: 'reference', cluster: { mode: 'create' }, database: { install: 'existing', host: 'db', password: 'p', port: 'x' }, share: { root: '/s' }, serviceAccount: { user: 'u' }, hostname: 'h', plannedNodes: 12 }));
+    const r = await cli('plan', '--settings', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('database.port');
+    expect(r.err).toContain('plannedNodes');
+  });
+
+  it('exits 2 for a settings file that is not JSON, or missing', async () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "product": ');
+    expect((await cli('plan', '--settings', file)).err).toMatch(/not valid JSON/);
+    expect((await cli('plan', '--settings', join(dir, 'nope.json'))).code).toBe(2);
+  });
+
+  it('takes --set overrides but never a secret on the command line', () => {
+    const base = { hostname: 'a', serviceAccount: { user: 'u' } } as unknown as SettingsInput;
+    expect(applyOverrides(base, ['hostname=node2', 'plannedNodes=3', 'startServices=false'])).toMatchObject({ hostname: 'node2', plannedNodes: 3, startServices: false });
+    expect(() => applyOverrides(base, ['database.password=x'])).toThrow(/never taken from the command line/);
+    expect(() => applyOverrides(base, ['serviceAccount.password=x'])).toThrow(/never taken from the command line/);
+    expect(() => applyOverrides(base, ['novalue'])).toThrow(/path=value/);
+  });
+});
