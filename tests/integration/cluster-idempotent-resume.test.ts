@@ -104,6 +104,7 @@ describe.skipIf(skip)(`install re-run and kill/resume${skip ? ` (skipped: ${skip
     const first = await runCli(['install', '--settings', file, '--yes'], { netns: ns });
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
     reference = await snapshot();
+    expect(reference.database && 'roles' in reference.database, 'the database catalog is part of the comparison').toBe(true);
     const again = await runCli(['install', '--settings', file, '--yes'], { netns: ns });
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
     const finished = again.stdout.split('\n').filter((l) => /^\[\d+\/\d+\] (changed|unchanged):/.test(l));

@@ -46,10 +46,12 @@ async function exportBundle(argv: readonly string[], io: CommandIo): Promise<num
   return ExitCode.ok;
 }
 
-async function openFromArgs(bundlePath: string, passphraseFile: string): Promise<BundleContents> {
+/** Opens a bundle for `product` (default: the one it names) at the version this spsetup installs. */
+async function openFromArgs(bundlePath: string, passphraseFile: string, product?: string): Promise<BundleContents> {
   const bytes = await readBundleFile(bundlePath);
-  const header = readBundleHeader(bytes);
-  const manifest = getManifest(header.product.id as 'reference' | 'qlik-sense');
+  const id = product ?? readBundleHeader(bytes).product.id;
+  if (id !== 'reference' && id !== 'qlik-sense') throw new UserError('bundle', `This spsetup does not install the product "${id}".`, 'Use the spsetup release that matches the central node.');
+  const manifest = getManifest(id);
   return openBundle(bytes, await readPassphraseFile(passphraseFile), { now: new Date(), expectProduct: { id: manifest.id, version: manifest.version } });
 }
 
@@ -86,9 +88,9 @@ export async function installFromBundle(argv: readonly string[], io: CommandIo):
     },
     usage,
   );
-  const contents = await openFromArgs(required(values.bundle, 'bundle', usage), required(values['passphrase-file'], 'passphrase-file', usage));
   const sets = values.set ?? [];
   const pick = (key: string) => sets.find((s) => s.startsWith(`${key}=`))?.slice(key.length + 1);
+  const contents = await openFromArgs(required(values.bundle, 'bundle', usage), required(values['passphrase-file'], 'passphrase-file', usage), pick('product'));
   const hostname = pick('hostname');
   const user = pick('serviceAccount.user');
   if (!hostname || !user) throw new UserError('invalid-input', 'A join needs this node\'s host name and service account.', 'Add --set hostname=NAME --set serviceAccount.user=USER.');
