@@ -95,7 +95,7 @@ describe.skipIf(!built)('bundle and spc.cfg on the command line (needs `npm run 
   const cases: [string, () => Promise<{ path: string; pass?: string; extra?: string[] }>, RegExp][] = [
     ['one byte changed', async () => {
       const bytes = readFileSync(bundle);
-      bytes[bytes.length - 40] ^= 0x01;
+      bytes[bytes.length - 40]! ^= 0x01;
       const path = join(tmp.path, 'tampered.spbundle');
       writeFileSync(path, bytes, { mode: 0o600 });
       return { path };
