@@ -33,6 +33,8 @@ Commands:
   spc import spc.cfg [--base F] [--out F]       settings from an spc.cfg
   ui         [--port N] [--defaults F]          the wizard in a browser (127.0.0.1 only, one-time token)
   agent      --socket P --token-file F          the elevated half of the GUI (started by the GUI)
+  migrate plan --settings M [--json]            detect the upgrade scenario; the whole migration as a plan
+  migrate run  --settings M [--yes] [--log F]   apply it (continues an unfinished one); migrate resume too
 
 Exit codes: 0 done; 1 apply failed (resume possible); 2 invalid input (nothing changed);
 3 preflight failed (nothing changed); 4 stale plan (make it again).`;
@@ -49,6 +51,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   spc: async () => spcCommand,
   ui: async () => uiCommand,
   agent: async () => agentCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
 };
 
 function version(): string {

@@ -1,7 +1,7 @@
 /** Turns a list of wanted steps into a Plan by asking each step kind what it would change. */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Plan, PlannedStep, StepParams } from '../shared/plan.js';
-import { fingerprintFacts } from './fingerprint.js';
+import { fingerprintFacts, stableStringify } from './fingerprint.js';
 import type { StepRegistry } from './registry.js';
 import type { StepContext } from './step-kind.js';
 
@@ -42,15 +42,9 @@ export async function previewPlan<Sys>(
     steps.push(check.diff ? { ...step, diff: check.diff } : step);
   }
   const { fingerprint, digests } = fingerprintFacts(facts);
-  return {
-    version: 1,
-    id: randomUUID(),
-    createdAt: new Date().toISOString(),
-    title: draft.title,
-    fingerprint,
-    factDigests: digests,
-    steps,
-    secrets: draft.secrets,
-    warnings: draft.warnings,
-  };
+  const content = { title: draft.title, fingerprint, steps, secrets: draft.secrets, warnings: draft.warnings };
+  // The id is the plan's content: a plan made again on an unchanged machine has the same id, so
+  // a process that never saw the plan shown (the elevated agent) can prove it applies that plan.
+  const id = createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 32);
+  return { version: 1, id, createdAt: new Date().toISOString(), factDigests: digests, ...content };
 }

@@ -35,6 +35,11 @@ export interface EnvironmentInfo {
     readonly shareRoot: string;
     readonly serviceUser: string;
     readonly runitDir?: string;
+    /** Journal, plan and logs. */
+    readonly stateDir?: string;
+    readonly databasePort?: number;
+    /** This machine's own networks, to suggest for the database listener instead of 0.0.0.0/0. */
+    readonly ipRanges?: readonly string[];
   };
 }
 

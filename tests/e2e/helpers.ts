@@ -28,10 +28,10 @@ export async function startServer(backend: InstallerBackend): Promise<Started> {
   return mod.startBrowserServer({ backend, port: 0, host: '127.0.0.1', rendererDir: RENDERER_DIR });
 }
 
-/** The real back end from dist/ (the lead's createBackend). */
-export async function realBackend(stateDir: string): Promise<InstallerBackend> {
+/** The real back end from dist/, with its state and runit supervision in the test's own folder. */
+export async function realBackend(work: string): Promise<InstallerBackend> {
   const mod = (await import(join(ROOT, 'dist', 'electron', 'main', 'backend-factory.js'))) as typeof import('../../electron/main/backend-factory.js');
-  return mod.loadBackend({ stateDir });
+  return mod.loadBackend({ defaults: { stateDir: join(work, 'state'), runitDir: join(work, 'service') } });
 }
 
 export function screenshotter(page: Page, prefix: string): (name: string) => Promise<void> {

@@ -20,7 +20,7 @@ import { enterNext, tabTo, typeInto } from './keyboard.js';
 
 test.skip(!HAS_RENDERER, 'the renderer is not built (run `npm run build`)');
 test.skip(!HAS_REAL_BACKEND, NO_REAL_BACKEND_REASON);
-test.describe.configure({ mode: 'serial' });
+test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
 const run = promisify(execFile);
 let work = '';

@@ -6,6 +6,7 @@
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConnectionString } from '../../electron/shared/connection-string.js';
 import {
   accountName,
   cleanupNode,
@@ -112,7 +113,7 @@ describe.skipIf(skip)(`a password with special characters${skip ? ` (skipped: ${
     expect(parsed.services.map((s) => s.state)).toEqual(parsed.services.map(() => 'running'));
     // The protected store holds it (the services read it from there), readable by the service account only.
     const store = join(dirs.dataDir, 'secrets', 'repository.connection');
-    expect(await readFile(store, 'utf8')).toContain(PASSWORD);
+    expect(parseConnectionString(await readFile(store, 'utf8')).password).toBe(PASSWORD);
     const s = await stat(store);
     expect(s.mode & 0o777).toBe(0o600);
     const passwd = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${user}:`));

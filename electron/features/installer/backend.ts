@@ -3,7 +3,7 @@
  * command line, for Electron's main process, browser mode and the elevated agent.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
+import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { UserError, toErrorInfo } from '../../shared/errors.js';
 import type { CheckOutcome, EnvironmentInfo, InstallerBackend, RunResult as WizardRunResult } from '../../shared/ipc.js';
@@ -32,6 +32,25 @@ export interface WizardDefaults {
   readonly serviceUser?: string;
   readonly runitDir?: string;
   readonly databasePort?: number;
+  readonly ipRanges?: readonly string[];
+}
+
+/** This machine's IPv4 networks (CIDR), to suggest for the database listener. */
+function localNetworks(): string[] {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && a.cidr) out.add(networkOf(a.cidr));
+  }
+  return [...out];
+}
+
+/** 10.1.2.7/24 -> 10.1.2.0/24. */
+function networkOf(cidr: string): string {
+  const [addr = '', bitsText = '32'] = cidr.split('/');
+  const bits = Number(bitsText);
+  const value = addr.split('.').reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
+  const masked = bits === 0 ? 0 : (value & (0xffffffff << (32 - bits))) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (masked >>> s) & 255).join('.')}/${bits}`;
 }
 
 export interface BackendOptions {
@@ -56,6 +75,7 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     serviceUser: options.defaults?.serviceUser ?? 'spsvc',
     ...(options.defaults?.runitDir ? { runitDir: options.defaults.runitDir } : {}),
     ...(options.defaults?.databasePort ? { databasePort: options.defaults.databasePort } : {}),
+    ipRanges: options.defaults?.ipRanges ?? localNetworks(),
   };
   const prepared = new Map<string, { prepared: PreparedInstall; settings: Settings }>();
   let running: AbortController | undefined;
@@ -115,6 +135,11 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
 
   const parse = (input: SettingsInput): Settings => validateSettings(input);
 
+  const replan = async (input: SettingsInput) => {
+    const settings = parse(input);
+    return { settings, prepared: await prepareInstall(settings, contextFor(settings)) };
+  };
+
   return {
     async environment(): Promise<EnvironmentInfo> {
       const ctx = contextFor(undefined);
@@ -153,9 +178,13 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       prepared.set(result.plan.id, { prepared: result, settings: parsed.settings });
       return { plan: result.plan, preflight: result.preflight };
     },
-    async apply({ planId }, onEvent) {
-      const entry = prepared.get(planId);
-      if (!entry) throw new UserError('stale-plan', 'This plan is no longer current.', 'Go back to Ready to install to make the plan again.');
+    async apply({ planId, settings: input }, onEvent) {
+      // A process that did not make the plan (the elevated agent) makes it again: plan ids are
+      // content hashes, so an equal id proves it is the plan the administrator reviewed.
+      const entry = prepared.get(planId) ?? (await replan(input));
+      if (entry.prepared.plan.id !== planId) {
+        throw new UserError('stale-plan', 'The machine changed since the plan was shown, so this plan is no longer current.', 'Go back to Ready to install to review the new plan.');
+      }
       return run(entry.settings, 'install', onEvent, (ctx, hooks) => applyInstall(entry.prepared, ctx, hooks));
     },
     async cancel() {

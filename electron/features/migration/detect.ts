@@ -132,8 +132,9 @@ export function classifySite(facts: SiteFacts, manifest: ProductManifest): Detec
   if (!facts.installDirExists) throw notSite('the installation folder does not exist');
   if (!facts.dataDirExists) throw notSite(`the data folder ${facts.dataDir} does not exist`);
   if (facts.config.state === 'missing') throw notSite(`there is no repository configuration at ${facts.configPath}`);
-  if (facts.config.state === 'invalid') throw notSite(`${facts.configPath} is not a repository configuration (no SharedPersistence, Release or connection string)`);
-  const { sharedPersistence, release } = facts.config;
+  const config = facts.config;
+  if (config.state !== 'ok') throw notSite(`${facts.configPath} is not a repository configuration (no SharedPersistence, Release or connection string)`);
+  const { sharedPersistence, release } = config;
   const cmp = compareReleases(release, manifest.version);
   if (cmp > 0) {
     throw new UserError('conflict', `The node runs release ${release}, newer than this installer's ${manifest.version}.`, 'Use the spsetup that matches the installed release.');

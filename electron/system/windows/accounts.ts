@@ -77,3 +77,62 @@ function failed(what: string, stderr: string): UserError {
     'Run spsetup elevated and check that the account exists (on a domain controller there are no local groups).',
   );
 }
+
+export type MembershipState = 'member' | 'not-member' | 'no-group';
+
+/**
+ * The read-only script: for each group, whether the account is a direct member. Members are read
+ * through ADSI by SID, which (unlike Get-LocalGroupMember) copes with orphaned SIDs in the group.
+ * Prints one `state<TAB>label` line per group (label: the name, or the SID for a SID reference).
+ */
+export function buildMembershipScript(account: string, groups: readonly GroupRef[]): readonly string[] {
+  const tests = groups.map((g) =>
+    'sid' in g
+      ? `Test-Member ${quotePs(g.sid)} (([System.Security.Principal.SecurityIdentifier]::new(${quotePs(g.sid)})).Translate([System.Security.Principal.NTAccount]).Value.Split('\\')[1])`
+      : `Test-Member ${quotePs(g.name)} ${quotePs(g.name)}`,
+  );
+  return [
+    `$account = ${quotePs(account)}`,
+    "$lookup = if ($account.StartsWith('.\\')) { $env:COMPUTERNAME + $account.Substring(1) } else { $account }",
+    '$sid = ([System.Security.Principal.NTAccount]::new($lookup)).Translate([System.Security.Principal.SecurityIdentifier]).Value',
+    'function Test-Member([string]$label, [string]$groupName) {',
+    "  $group = [ADSI]('WinNT://' + $env:COMPUTERNAME + '/' + $groupName + ',group')",
+    "  try { $members = @($group.Invoke('Members')) } catch { Write-Output ('no-group' + [char]9 + $label); return }",
+    '  foreach ($m in $members) {',
+    "    $bytes = $m.GetType().InvokeMember('objectSid', 'GetProperty', $null, $m, $null)",
+    "    if (([System.Security.Principal.SecurityIdentifier]::new($bytes, 0)).Value -eq $sid) { Write-Output ('member' + [char]9 + $label); return }",
+    '  }',
+    "  Write-Output ('not-member' + [char]9 + $label)",
+    '}',
+    ...tests,
+  ];
+}
+
+/** Reads the account's direct membership of each group (see buildMembershipScript). */
+export async function readGroupMembership(runner: CommandRunner, account: string, groups: readonly GroupRef[]): Promise<ReadonlyMap<string, MembershipState>> {
+  assertAccountName(account);
+  for (const g of groups) assertAccountName('sid' in g ? g.sid : g.name);
+  const res = await runPowerShell(runner, buildMembershipScript(account, groups), { allowFailure: true });
+  if (res.code !== 0) throw failed(`read the local groups of ${account}`, res.stderr);
+  const states = new Map<string, MembershipState>();
+  for (const line of res.stdout.split(/\r?\n/)) {
+    const [state, label] = line.trim().split('\t');
+    if (label !== undefined && (state === 'member' || state === 'not-member' || state === 'no-group')) states.set(label, state);
+  }
+  return states;
+}
+
+/** The script removing a member (undo); a member already gone is fine. */
+export function buildRemoveMemberScript(group: GroupRef, member: string): readonly string[] {
+  const target = 'sid' in group ? `-SID ${quotePs(group.sid)}` : `-Name ${quotePs(group.name)}`;
+  return [
+    'try {',
+    `  Remove-LocalGroupMember ${target} -Member ${quotePs(member)} -ErrorAction Stop`,
+    '} catch [Microsoft.PowerShell.Commands.MemberNotFoundException] { }',
+  ];
+}
+
+/** The script removing a local group (undo); a group already gone is fine. */
+export function buildRemoveGroupScript(name: string): readonly string[] {
+  return [`Remove-LocalGroup -Name ${quotePs(name)} -ErrorAction SilentlyContinue`];
+}

@@ -88,3 +88,63 @@ export async function readAcl(runner: CommandRunner, path: string): Promise<read
   if (res.code !== 0) throw new UserError('not-found', `icacls could not read the permissions of ${path}.`, 'Check that the path exists.');
   return parseIcaclsOutput(res.stdout, target);
 }
+
+/** SYSTEM and BUILTIN\Administrators by SID (their names are translated on non-English Windows). */
+export const privateAclPrincipals: readonly string[] = ['*S-1-5-18', '*S-1-5-32-544'];
+
+/**
+ * icacls arguments making a path private, the Windows counterpart of a 0700/0600 mode: inheritance
+ * removed (so %ProgramData%'s "Users may read" does not reach it) and full control for SYSTEM,
+ * Administrators and `owner` only.
+ */
+export function buildPrivateAclArgs(path: string, isDir: boolean, owner?: string): readonly string[] {
+  const inherit = isDir ? '(OI)(CI)' : '';
+  const args = [toLongPath(path), '/inheritance:r'];
+  for (const p of [...privateAclPrincipals, ...(owner ? [owner] : [])]) args.push('/grant:r', `${p}:${inherit}F`);
+  args.push('/Q');
+  return args;
+}
+
+/** Makes a path private (see buildPrivateAclArgs). */
+export async function setPrivateAcl(runner: CommandRunner, path: string, isDir: boolean, owner?: string): Promise<void> {
+  if (owner !== undefined) assertAccountName(owner);
+  const res = await runner.run(icaclsExe, buildPrivateAclArgs(path, isDir, owner), { allowFailure: true, timeoutMs: 60_000 });
+  if (res.code !== 0) {
+    throw new UserError(
+      'permission-denied',
+      `icacls could not restrict access to ${path} (exit code ${res.code}): ${(res.stderr.trim() || res.stdout.trim()).slice(0, 500)}`,
+      'Run spsetup elevated.',
+    );
+  }
+}
+
+/** Well-known groups every account belongs to (English names; see aclAllowsCreateDelete). */
+export const everyoneGroups: readonly string[] = ['Everyone', 'NT AUTHORITY\\Authenticated Users', 'BUILTIN\\Users'];
+
+/** DOMAIN\\user compares exactly; user and .\\user compare with the name part of an entry. */
+function samePrincipal(entry: string, wanted: string): boolean {
+  const name = entry.toLowerCase();
+  const want = (wanted.startsWith('.\\') ? wanted.slice(2) : wanted).toLowerCase();
+  if (want.includes('\\')) return name === want;
+  return name === want || name.endsWith(`\\${want}`);
+}
+
+/** Rights that let an account create and delete files in a folder: F, M, or specific rights with WD and D/DC. */
+function grantsCreateDelete(flags: readonly string[]): boolean {
+  if (flags.includes('F') || flags.includes('M')) return true;
+  const specific = flags.flatMap((f) => f.split(','));
+  return (specific.includes('WD') || specific.includes('W')) && (specific.includes('D') || specific.includes('DC'));
+}
+
+/**
+ * Whether the ACL lets one of `principals` create and delete files in the folder: an allow entry
+ * that applies to the folder itself (not inherit-only) with enough rights, and no deny entry
+ * with write rights. It sees names only: membership of other groups is not resolved, and share
+ * permissions of a UNC path are not part of the folder's ACL.
+ */
+export function aclAllowsCreateDelete(entries: readonly AclEntry[], principals: readonly string[]): boolean {
+  const mine = entries.filter((e) => principals.some((p) => samePrincipal(e.principal, p)));
+  const denied = mine.some((e) => e.flags.includes('DENY') && e.flags.some((f) => /(^|,)(F|M|W|WD|AD|D)(,|$)/.test(f)));
+  if (denied) return false;
+  return mine.some((e) => !e.flags.includes('DENY') && !e.flags.includes('IO') && grantsCreateDelete(e.flags));
+}

@@ -3,6 +3,7 @@
  * LOCAL SYSTEM, and the @vscode/sudo-prompt invocation that starts the elevated agent. The agent's
  * command line holds no secret: the one-time token travels in a file only this user can read.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,29 @@ export const localSystemSid = 'S-1-5-18';
  * administrator's normal token is Medium even though it lists Administrators (as deny-only).
  */
 export async function checkElevated(runner: CommandRunner): Promise<boolean> {
-  const res = await runner.run(whoamiExe, ['/groups', '/fo', 'csv', '/nh'], { timeoutMs: 15_000 });
-  return elevatedLevels.some((sid) => res.stdout.includes(`"${sid}"`));
+  const res = await runner.run(whoamiExe, whoamiGroupsArgs, { timeoutMs: 15_000 });
+  return isElevatedGroups(res.stdout);
+}
+
+/** `whoami` arguments listing the token's groups (with its integrity label) as CSV. */
+export const whoamiGroupsArgs: readonly string[] = ['/groups', '/fo', 'csv', '/nh'];
+
+/** Whether `whoami /groups /fo csv /nh` output holds a High or System integrity label. */
+export function isElevatedGroups(stdout: string): boolean {
+  return elevatedLevels.some((sid) => stdout.includes(`"${sid}"`));
+}
+
+/**
+ * The same check, synchronously, for a composition root that decides once at start-up
+ * (the token of a running process does not change). False when whoami cannot run.
+ */
+export function checkElevatedSync(): boolean {
+  try {
+    const stdout = execFileSync(whoamiExe, [...whoamiGroupsArgs], { encoding: 'utf8', timeout: 15_000, windowsHide: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    return isElevatedGroups(stdout);
+  } catch {
+    return false;
+  }
 }
 
 /** The SID of the current user, from `whoami /user /fo csv /nh` ("domain\user","S-1-5-..."). */

@@ -15,7 +15,7 @@ function runFile(file: string, args: readonly string[], options: ExecOptions = {
   const name = basename(file);
   const timeoutMs = options.timeoutMs ?? 600_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { cwd: options.cwd, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, [...args], { cwd: options.cwd, env: mergeEnv(options.env), shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -42,4 +42,16 @@ function runFile(file: string, args: readonly string[], options: ExecOptions = {
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The child's environment: ours with the given variables set (undefined removes one); case-insensitive on Windows. */
+export function mergeEnv(env: ExecOptions['env'], base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  if (!env) return undefined;
+  const merged: NodeJS.ProcessEnv = { ...base };
+  for (const [key, value] of Object.entries(env)) {
+    // Windows variable names are case-insensitive: drop every spelling before setting one.
+    for (const existing of Object.keys(merged)) if (existing.toUpperCase() === key.toUpperCase()) delete merged[existing];
+    if (value !== undefined) merged[key] = value;
+  }
+  return merged;
 }

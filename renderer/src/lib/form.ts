@@ -80,6 +80,7 @@ export interface Form {
   startServicesEdited: boolean;
   platform: Platform;
   runitDir: string;
+  stateDir: string;
 }
 
 /** A fresh form, prefilled from the environment. */
@@ -93,13 +94,13 @@ export function initialForm(env?: EnvironmentInfo): Form {
     clusterId: '',
     dbInstall: 'local',
     dbHost: 'localhost',
-    dbPort: '4432',
+    dbPort: String(env?.defaults.databasePort ?? 4432),
     dbName: 'QSR',
     dbUser: 'qliksenserepository',
     dbPassword: '',
     dbPasswordConfirm: '',
     listenAddresses: '*',
-    ipRanges: '0.0.0.0/0',
+    ipRanges: env?.defaults.ipRanges?.length ? env.defaults.ipRanges.join(', ') : '0.0.0.0/0',
     maxConnections: String(CONNECTIONS_PER_NODE),
     maxConnectionsEdited: false,
     plannedNodes: '1',
@@ -120,6 +121,7 @@ export function initialForm(env?: EnvironmentInfo): Form {
     startServicesEdited: false,
     platform,
     runitDir: env?.defaults.runitDir ?? '',
+    stateDir: env?.defaults.stateDir ?? '',
   };
   deriveFields(form);
   return form;
@@ -186,6 +188,7 @@ export function toSettings(form: Form): SettingsInput {
     startServices: form.startServices,
     plannedNodes: toNumber(form.plannedNodes),
     ...(form.runitDir !== '' ? { services: { manager: 'auto' as const, runitDir: form.runitDir } } : {}),
+    ...(form.stateDir !== '' ? { stateDir: form.stateDir } : {}),
   };
   return settings;
 }

@@ -73,6 +73,16 @@ describe('runner', () => {
     expect(again.unchanged).toEqual(['s0', 's1', 's2']);
   });
 
+  it('gives a plan made again on an unchanged machine the same id, and another id when a fact changed', async () => {
+    const files = [join(dir, 'a')];
+    const ctx = { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET };
+    const first = await previewPlan(draft(files), { port: 'free' }, registry, ctx);
+    expect((await previewPlan(draft(files), { port: 'free' }, registry, ctx)).id).toBe(first.id);
+    expect((await previewPlan(draft(files), { port: 'used' }, registry, ctx)).id).not.toBe(first.id);
+    writeFileSync(files[0]!, 'content-0');
+    expect((await previewPlan(draft(files), { port: 'free' }, registry, ctx)).id).not.toBe(first.id);
+  });
+
   it('never writes a secret to the journal or to events', async () => {
     const files = [join(dir, 'a')];
     const events: ProgressEvent[] = [];

@@ -1,0 +1,90 @@
+/** `spsetup migrate plan | run | resume`: the guide's upgrade to shared persistence, as a plan applied through the engine. */
+import { join } from 'node:path';
+import { ExitCode, UserError } from '../../shared/errors.js';
+import type { RunResult } from '../../engine/runner.js';
+import { composeContext } from '../../features/installer/context.js';
+import { Reporter } from '../../features/installer/reporter.js';
+import { applyMigration, hasUnfinishedMigration, migrationStateDir, prepareMigration, resumeMigration } from '../../features/migration/migration.js';
+import { loadMigrationFile, type MigrationFile } from '../../features/migration/migration-settings.js';
+import { parseCommand, required } from '../args.js';
+import { renderPlan, renderPreflight, renderSummary } from '../render.js';
+import type { CommandIo } from './io.js';
+import type { InstallerContext } from '../../features/installer/installer.js';
+import type { Settings } from '../../shared/settings.js';
+
+const options = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' } } as const;
+const USAGE = 'spsetup migrate plan|run|resume --settings FILE [--yes] [--log FILE] [--json]';
+
+function reporterFor(file: MigrationFile, command: string, logOption: string | undefined, io: CommandIo): Reporter {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return new Reporter({ logFiles: [join(migrationStateDir(file), 'logs', `migrate-${command}-${stamp}.log`), ...(logOption ? [logOption] : [])], secrets: [], out: io.out });
+}
+
+function exitFor(result: RunResult): number {
+  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
+}
+
+function nextStep(result: RunResult, file: MigrationFile): string {
+  if (result.outcome === 'failed') return 'fix the cause above, then run `spsetup migrate run --settings FILE` again: it continues where it stopped.';
+  if (result.outcome === 'cancelled') return 'run `spsetup migrate run --settings FILE` to continue.';
+  return file.role === 'central' ? 'migrate each rim node (`spsetup migrate run` with role rim) or join new ones with `spsetup install`.' : 'check the node in `spsetup status`.';
+}
+
+/** The system for the node in the file (only services and stateDir are read before validation). */
+function contextFor(file: MigrationFile, io: CommandIo): InstallerContext {
+  const raw = file.settings as { services?: { manager?: Settings['services']['manager']; runitDir?: string }; stateDir?: string };
+  const services = { manager: raw.services?.manager ?? 'auto', ...(raw.services?.runitDir ? { runitDir: raw.services.runitDir } : {}) };
+  return composeContext({ services, ...(raw.stateDir ? { stateDir: raw.stateDir } : {}) } as Settings, io.env);
+}
+
+async function resume(file: MigrationFile, ctx: InstallerContext, log: string | undefined, io: CommandIo): Promise<number> {
+  const reporter = reporterFor(file, 'resume', log, io);
+  reporter.say('spsetup migrate: continuing the unfinished migration of this node');
+  const result = await resumeMigration(file, ctx, { onEvent: (e) => reporter.event(e) });
+  reporter.say(renderSummary(result, reporter.logFiles, nextStep(result, file)));
+  return exitFor(result);
+}
+
+/** spsetup migrate plan|run|resume --settings F */
+export async function migrateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'plan' && sub !== 'run' && sub !== 'resume') throw new UserError('invalid-input', `Unknown migrate command "${sub ?? ''}".`, `Usage: ${USAGE}`);
+  const { values } = parseCommand(rest, options, USAGE);
+  const file = await loadMigrationFile(required(values.settings, 'settings', USAGE));
+  const ctx = contextFor(file, io);
+  if (sub === 'resume' || (sub === 'run' && hasUnfinishedMigration(file))) return resume(file, ctx, values.log, io);
+  const prepared = await prepareMigration(file, ctx);
+  const header = `Detected: ${prepared.detected.title} (release ${prepared.detected.release} -> ${prepared.detected.currentRelease})`;
+  if (sub === 'plan') {
+    if (values.json) io.out(JSON.stringify({ scenario: prepared.detected.scenario, plan: prepared.plan, preflight: prepared.preflight }, null, 2));
+    else io.out(`${header}\n\n${renderPlan(prepared.plan)}\n\n${renderPreflight(prepared.preflight)}`);
+    return prepared.preflight.every((c) => c.ok) ? ExitCode.ok : ExitCode.preflightFailed;
+  }
+  const reporter = new Reporter({
+    logFiles: [join(prepared.layout.stateDir, 'logs', `migrate-run-${new Date().toISOString().replace(/[:.]/g, '-')}.log`), ...(values.log ? [values.log] : [])],
+    secrets: [...prepared.secrets.values()],
+    out: io.out,
+  });
+  reporter.say(`spsetup migrate run: ${header}`);
+  reporter.log(renderPlan(prepared.plan));
+  reporter.say(renderPreflight(prepared.preflight));
+  if (prepared.preflight.some((c) => !c.ok)) {
+    reporter.say(`\nNothing was changed. Log: ${reporter.logFiles.join(', ')}`);
+    return ExitCode.preflightFailed;
+  }
+  io.out(`\n${renderPlan(prepared.plan)}\n`);
+  if (!values.yes) throw new UserError('invalid-input', 'Not confirmed: nothing was changed.', 'Review the plan (`spsetup migrate plan`), then pass --yes to apply it.');
+  const controller = new AbortController();
+  const onSignal = () => {
+    reporter.say('Cancelling after the current step ...');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const result = await applyMigration(prepared, ctx, { onEvent: (e) => reporter.event(e), signal: controller.signal });
+    reporter.say(renderSummary(result, reporter.logFiles, nextStep(result, file)));
+    return exitFor(result);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The install plan on Windows: the planner's platform-neutral steps rewritten where Windows
+ * differs. Pure. Called by the planner when the layout's platform is win32.
+ * - os-account (useradd/groupadd) -> windows-account: check the existing account, local groups;
+ * - directory (mode/uid) -> windows-directory (ACL grants). A local group means nothing on another
+ *   machine, so grants on a UNC share name the service account itself; so do grants when the
+ *   account is an administrator (the group is only made on the non-administrator path);
+ * - file-content: POSIX mode and owner dropped (the file inherits its folder's ACL);
+ * - bootstrap -> windows-bootstrap (run by the elevated administrator, no runuser);
+ * - after the services are registered: windows-service-logon (account and password).
+ * A local database is refused: its steps assume runuser and a postgres.exe service (see docs/windows.md).
+ */
+import { UserError } from '../../../shared/errors.js';
+import type { PlanDraft, StepDraft } from '../../../engine/plan-builder.js';
+import type { StepParams } from '../../../shared/plan.js';
+import { isBuiltinServiceAccount } from '../../../system/windows/logon-right.js';
+import { isUncPath } from '../../../system/windows/paths.js';
+import type { NodeLayout } from '../layout.js';
+
+export const serviceAccountPasswordSecret = 'serviceAccount.password';
+
+interface Grant {
+  readonly principal: string;
+  readonly rights: string;
+  readonly inherit: boolean;
+}
+
+/** The plan for a Windows node. */
+export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdministrator: boolean): PlanDraft {
+  if (layout.localDb) {
+    throw new UserError(
+      'invalid-input',
+      'A local repository database is not supported on Windows by spsetup yet.',
+      "Use an existing or dedicated database (run `spsetup db prepare` on the database server), or let the vendor's setup install its bundled database.",
+    );
+  }
+  const account = layout.serviceAccount;
+  const group = layout.manifest.serviceUsersGroup;
+  const steps: StepDraft[] = [];
+  const serviceNames: string[] = [];
+  for (const step of draft.steps) {
+    const p = step.params as Record<string, unknown>;
+    switch (step.kind) {
+      case 'os-account':
+        steps.push({ ...step, kind: 'windows-account', params: { user: p['user'], groups: p['groups'] } as StepParams });
+        break;
+      case 'directory': {
+        const paths = p['paths'] as string[];
+        const toAccount = isAdministrator || paths.some(isUncPath);
+        const grants = ((p['grants'] as Grant[] | undefined) ?? []).map((g) => (toAccount && g.principal === group ? { ...g, principal: account } : g));
+        steps.push({ ...step, kind: 'windows-directory', params: { paths, grants } as StepParams });
+        break;
+      }
+      case 'file-content': {
+        const { mode: _mode, owner: _owner, group: _group, ...rest } = p;
+        steps.push({ ...step, params: rest as StepParams });
+        break;
+      }
+      case 'bootstrap': {
+        const { user: _user, ...rest } = p;
+        steps.push({ ...step, kind: 'windows-bootstrap', params: rest as StepParams });
+        break;
+      }
+      default:
+        steps.push(step);
+    }
+    if (step.kind === 'service') serviceNames.push((p['definition'] as { name: string }).name);
+  }
+  const secrets = [...draft.secrets];
+  if (serviceNames.length && !isBuiltinServiceAccount(account)) {
+    // Right after the last registration, before any start.
+    const at = steps.map((s) => s.kind).lastIndexOf('service') + 1;
+    steps.splice(at, 0, {
+      id: 'service-logon',
+      kind: 'windows-service-logon',
+      title: `The services log on as ${account}`,
+      params: { services: serviceNames, account, password: { secret: serviceAccountPasswordSecret } } as StepParams,
+    });
+    if (!secrets.includes(serviceAccountPasswordSecret)) secrets.push(serviceAccountPasswordSecret);
+  }
+  return { ...draft, steps, secrets };
+}

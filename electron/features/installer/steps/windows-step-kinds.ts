@@ -1,0 +1,9 @@
+/** The step kinds only Windows plans use (registered beside the installer's own in step-kinds.ts). */
+import type { AnyStepKind } from '../../../engine/step-kind.js';
+import type { System } from '../../../system/system.js';
+import { windowsAccountStep } from './windows-account.js';
+import { windowsBootstrapStep } from './windows-bootstrap.js';
+import { windowsDirectoryStep } from './windows-directory.js';
+import { windowsServiceLogonStep } from './windows-service-logon.js';
+
+export const windowsStepKinds: readonly AnyStepKind<System>[] = [windowsAccountStep, windowsDirectoryStep, windowsBootstrapStep, windowsServiceLogonStep];
