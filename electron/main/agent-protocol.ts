@@ -11,7 +11,7 @@ import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorInfoOf, invokeBackend, isInstallerMethod, isStreamingMethod, parseRequest } from '../shared/ipc.js';
+import { errorInfoOf, invokeBackend, isInstallerMethod, parseRequest } from '../shared/ipc.js';
 import type { EventSink, InstallerBackend, InstallerMethod, RequestOf, ResultOf } from '../shared/ipc.js';
 import { UserError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/plan.js';

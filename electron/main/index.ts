@@ -91,12 +91,13 @@ async function main(): Promise<void> {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  let win: BrowserWindow | undefined;
+  // Handlers are registered before the window exists, so they reach it through this holder.
+  const shown: { win?: BrowserWindow } = {};
   const backendReady = createBackend();
   backendReady.catch((err: unknown) => logLine(`backend: ${toErrorInfo(err).message}`));
-  registerHandlers(backendReady, () => win?.webContents);
+  registerHandlers(backendReady, () => shown.win?.webContents);
 
-  win = new BrowserWindow({
+  const win = new BrowserWindow({
     width: 1100,
     height: 760,
     minWidth: 860,
@@ -105,8 +106,9 @@ async function main(): Promise<void> {
     show: false,
     webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: preloadPath },
   });
+  shown.win = win;
   lockDown(win);
-  win.once('ready-to-show', () => win?.show());
+  win.once('ready-to-show', () => win.show());
   await win.loadFile(rendererIndex);
   app.on('window-all-closed', () => app.quit());
 }

@@ -42,7 +42,11 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
   const owner = await ctx.sys.files.stat(paths.dataDir);
   const ownerName = owner ? (await ctx.sys.processes.run('id', ['-nu', String(owner.uid)], { allowFailure: true })).stdout.trim() : '';
   // listen_addresses, port and max_connections only take effect on a restart, done as the server's owner.
-  const restart = bindir && ownerName ? ['runuser', '-u', ownerName, '--', `${bindir}/pg_ctl`, '-D', paths.dataDir, '-m', 'fast', '-w', '-t', '60', 'restart'] : undefined;
+  // `-l`: without it the restarted postmaster inherits pg_ctl's stdout/stderr pipes and the run never ends.
+  const restart =
+    bindir && ownerName
+      ? ['runuser', '-u', ownerName, '--', `${bindir}/pg_ctl`, '-D', paths.dataDir, '-l', `${paths.dataDir}/postmaster.log`, '-m', 'fast', '-w', '-t', '60', 'restart']
+      : undefined;
   const maxConnections = Math.max(db.listener.maxConnections, CONNECTIONS_PER_NODE * settings.plannedNodes);
   const live = { ...superuser, ...(restart ? { restart } : {}) };
   const draft = {

@@ -128,7 +128,7 @@ export async function readSite(sys: System, input: SiteInput): Promise<SiteFacts
 /** The scenario for these facts, or a UserError that says why none applies and what to do. */
 export function classifySite(facts: SiteFacts, manifest: ProductManifest): DetectedSite {
   const notSite = (why: string) =>
-    new UserError('not-found', `${facts.installDir} is not a ${manifest.displayName} node that can be migrated: ${why}.`, 'Give the installation and data folders of an existing node (installDir and dataDir in the settings), on that node.');
+    new UserError('invalid-input', `${facts.installDir} is not a ${manifest.displayName} node that can be migrated: ${why}.`, 'Give the installation and data folders of an existing node (installDir and dataDir in the settings), on that node.');
   if (!facts.installDirExists) throw notSite('the installation folder does not exist');
   if (!facts.dataDirExists) throw notSite(`the data folder ${facts.dataDir} does not exist`);
   if (facts.config.state === 'missing') throw notSite(`there is no repository configuration at ${facts.configPath}`);

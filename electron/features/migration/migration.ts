@@ -113,10 +113,15 @@ export async function prepareMigration(file: MigrationFile, ctx: InstallerContex
   const secrets = await secretsFor(settings, existing.password, ctx);
   const installFacts = await gatherFacts(ctx.sys, layout);
   const planFacts = { ...installFacts, site: { scenario: detected.scenario, release: detected.release } };
-  const [preflight, plan] = await Promise.all([
+  const [rawPreflight, plan] = await Promise.all([
     runPreflight(ctx.sys, { settings: migrateSettings, layout, facts: installFacts, secrets }),
     previewPlan(draft, planFacts, registry, { sys: ctx.sys, stateDir: layout.stateDir, signal: new AbortController().signal, secret: (n) => secrets.get(n) ?? '' }),
   ]);
+  // The migration configures max_connections itself (the listener step): that finding is planned, not a failure.
+  const fixesListener = plan.steps.some((s) => s.id === 'database-listener');
+  const preflight = rawPreflight.map((c) =>
+    !c.ok && c.id === 'database' && fixesListener && /max_connections/.test(c.message) ? { id: c.id, title: c.title, ok: true, message: `${c.message} The migration sets it (step database-listener).` } : c,
+  );
   return { detected, settings: migrateSettings, plan, preflight, layout, secrets };
 }
 

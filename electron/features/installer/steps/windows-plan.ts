@@ -8,7 +8,7 @@
  * - file-content: POSIX mode and owner dropped (the file inherits its folder's ACL);
  * - bootstrap -> windows-bootstrap (run by the elevated administrator, no runuser);
  * - after the services are registered: windows-service-logon (account and password).
- * A local database is refused: its steps assume runuser and a postgres.exe service (see docs/windows.md).
+ * Applying it to an adapted plan changes nothing. A local database is refused: its steps assume runuser and a postgres.exe service (see docs/windows.md).
  */
 import { UserError } from '../../../shared/errors.js';
 import type { PlanDraft, StepDraft } from '../../../engine/plan-builder.js';
@@ -67,7 +67,8 @@ export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdmi
     if (step.kind === 'service') serviceNames.push((p['definition'] as { name: string }).name);
   }
   const secrets = [...draft.secrets];
-  if (serviceNames.length && !isBuiltinServiceAccount(account)) {
+  const adapted = draft.steps.some((s) => s.kind === 'windows-service-logon');
+  if (serviceNames.length && !isBuiltinServiceAccount(account) && !adapted) {
     // Right after the last registration, before any start.
     const at = steps.map((s) => s.kind).lastIndexOf('service') + 1;
     steps.splice(at, 0, {
