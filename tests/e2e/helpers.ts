@@ -83,6 +83,8 @@ export interface FlowOptions {
   readonly dbHost?: string;
   readonly dbPort?: string;
   readonly hostname?: string;
+  /** The listener's allowed ranges (create only). */
+  readonly ipRanges?: string;
   readonly onScreen?: (name: string) => Promise<void>;
 }
 
@@ -115,7 +117,7 @@ export async function walkToReady(page: Page, o: FlowOptions): Promise<void> {
   if (o.mode === 'create') {
     await next(page, 'Database listener');
     await page.getByLabel('Planned nodes in the cluster').selectOption('2');
-    await fill(page, 'IP ranges allowed to connect', '127.0.0.1/32, 10.250.0.0/24');
+    await fill(page, 'IP ranges allowed to connect', o.ipRanges ?? '127.0.0.1/32, 10.250.0.0/24');
     await shot('listener');
   }
   await next(page, 'Root folder');

@@ -1,105 +1,194 @@
 /**
- * Browser mode against the REAL back end (the lead's createBackend from dist/): the create flow
- * with a local database (reference product) through every screen to Finished, checked with
- * `spsetup status`; a join; a keyboard-only pass; an axe scan of every screen; no secret in the
- * page. Skips, saying why, until dist/electron/features/installer/backend.js exists.
+ * Browser mode against the REAL back end, as two machines: node A (central, local database) and
+ * node B (joins it), each in its own network namespace on one hub, each with `spsetup ui` and a
+ * Chromium inside that namespace. Create through every screen to Finished (status shows the
+ * node); the plan on Ready is `spsetup plan`'s; a keyboard-only pass; a wrong password caught
+ * twice with nothing changed; a real join (status shows both); no secret in pages or logs; an axe
+ * scan and a screenshot of every screen. afterAll uninstalls both nodes and leaves nothing behind.
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { InstallerBackend } from '../../electron/shared/ipc.js';
+import type { Plan } from '../../electron/shared/plan.js';
+import type { PlanResult } from '../../electron/shared/ipc.js';
 import type { SettingsInput } from '../../electron/shared/settings.js';
-import { axeScan, expectNoSecretsShown, HAS_REAL_BACKEND, HAS_RENDERER, installToFinished, NO_REAL_BACKEND_REASON, realBackend, ROOT, screenshotter, SECRETS, startServer, walkToReady } from './helpers.js';
-import type { Started } from './helpers.js';
+import { attachNode, clusterNetnsName, clusterSkipReason, createHub, deleteClusterNetns, processesUnder, randomSubnet, removeUser } from '../support/cluster.js';
+import { diffSnapshots, takeSnapshot } from '../support/snapshot.js';
+import type { Snapshot } from '../support/snapshot.js';
+import { axeScan, expectNoSecretsShown, HAS_RENDERER, installToFinished, ROOT, screenshotter, SECRETS, walkToReady } from './helpers.js';
 import { enterNext, tabTo, typeInto } from './keyboard.js';
+import { removeWizardNode, startWizardNode } from './netns-node.js';
+import type { WizardNode } from './netns-node.js';
 
-test.skip(!HAS_RENDERER, 'the renderer is not built (run `npm run build`)');
-test.skip(!HAS_REAL_BACKEND, NO_REAL_BACKEND_REASON);
-test.describe.configure({ mode: 'serial', timeout: 300_000 });
+const skipReason = !HAS_RENDERER ? 'the renderer is not built (run `npm run build`)' : clusterSkipReason();
+test.skip(skipReason !== undefined, skipReason ?? '');
+test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
-const run = promisify(execFile);
+const WRONG_PASSWORD = 'Wrong-password-1';
 let work = '';
-let backend: InstallerBackend | undefined;
-let server: Started | undefined;
-let dbPort = '';
-let createSettings: SettingsInput | undefined;
+let subnet = '';
+let serviceUser = '';
+let nodeA: WizardNode | undefined;
+let nodeB: WizardNode | undefined;
+/** Settings each node's page sent to plan before it installed: what uninstall needs. */
+let installedA: SettingsInput | undefined;
+let installedB: SettingsInput | undefined;
+let userCreated = false;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
+interface PlanCapture {
+  settings(): SettingsInput | undefined;
+  result(): PlanResult | undefined;
 }
 
-/** Records the settings the page sends to plan (to hand the same ones to the CLI). */
-function captureSettings(page: Page): () => SettingsInput | undefined {
-  let last: SettingsInput | undefined;
+/** Records the settings the page sends to plan, and the plan it gets back. */
+function capturePlan(page: Page): PlanCapture {
+  let settings: SettingsInput | undefined;
+  let result: PlanResult | undefined;
   page.on('request', (req) => {
-    if (req.url().endsWith('/api/plan')) last = (JSON.parse(req.postData() ?? '{}') as { settings: SettingsInput }).settings;
+    if (req.url().endsWith('/api/plan')) settings = (JSON.parse(req.postData() ?? '{}') as { settings: SettingsInput }).settings;
   });
-  return () => last;
+  page.on('response', (res) => {
+    if (!res.url().endsWith('/api/plan')) return;
+    res
+      .json()
+      .then((body: { ok: boolean; value?: PlanResult }) => {
+        if (body.ok) result = body.value;
+      })
+      .catch(() => undefined);
+  });
+  return { settings: () => settings, result: () => result };
 }
 
-async function cliStatus(settings: SettingsInput): Promise<{ nodes: { hostname: string; isCentral: boolean }[] }> {
-  const file = join(work, `settings-${Date.now()}.json`);
-  await writeFile(file, JSON.stringify(settings), { mode: 0o600 });
-  await chmod(file, 0o600);
-  try {
-    const { stdout } = await run(process.execPath, [join(ROOT, 'bin', 'spsetup.js'), 'status', '--settings', file, '--json'], { cwd: ROOT, timeout: 60_000 });
-    return JSON.parse(stdout) as { nodes: { hostname: string; isCentral: boolean }[] };
-  } finally {
-    await rm(file, { force: true });
+async function cliStatus(node: WizardNode, settings: SettingsInput): Promise<{ nodes: { hostname: string; isCentral: boolean }[] }> {
+  const file = await node.settingsFile(settings, 'status-settings');
+  const r = await node.cli(['status', '--settings', file, '--json'], 60_000);
+  expect(r.code, `spsetup status: ${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout) as { nodes: { hostname: string; isCentral: boolean }[] };
+}
+
+/** What a plan shows a user: per step its id, action, title, summary and diff. */
+function shownSteps(plan: Plan): unknown[] {
+  return plan.steps.map((s) => ({ id: s.id, action: s.action, title: s.title, summary: s.summary, diff: s.diff ?? null }));
+}
+
+/** The central database's catalog, read from inside node A's namespace (the only place it is reachable). */
+function readCatalog(node: WizardNode, port: number): Promise<Snapshot['database']> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', node.spec.netns, process.execPath, '--import', 'tsx', join(ROOT, 'tests', 'e2e', 'catalog-probe.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve((JSON.parse(out) as Snapshot).database);
+      else reject(new Error(`catalog probe exited ${code}: ${err}`));
+    });
+    child.stdin.end(JSON.stringify({ host: '127.0.0.1', port, user: 'postgres', password: SECRETS.superuser }));
+  });
+}
+
+/** Every file below a folder (recursively). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** Fails when any password typed in the wizard is in a node's logs, journal or plan, or in its ui output. */
+async function expectNoSecretsInLogs(node: WizardNode): Promise<void> {
+  const state = node.dirs.stateDir;
+  const files = [...(await filesUnder(join(state, 'logs'))), join(state, 'journal.jsonl'), join(state, 'plan.json')];
+  expect(await filesUnder(join(state, 'logs')), 'the wizard wrote no log').not.toEqual([]);
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const secret of [...Object.values(SECRETS), WRONG_PASSWORD]) expect(text.includes(secret), `a password is in ${file}`).toBe(false);
   }
+  for (const secret of [...Object.values(SECRETS), WRONG_PASSWORD]) expect(node.output().includes(secret), 'a password is in the ui output').toBe(false);
 }
 
 test.beforeAll(async () => {
+  test.setTimeout(60_000);
   work = await mkdtemp(join(tmpdir(), 'spsetup-e2e-'));
   await chmod(work, 0o755);
-  dbPort = String(await freePort());
-  backend = await realBackend(join(work, 'state'));
-  server = await startServer(backend);
+  subnet = randomSubnet();
+  serviceUser = `spe2e${randomBytes(3).toString('hex')}`;
+  const hub = clusterNetnsName('e2eh');
+  await createHub(hub);
+  const share = join(work, 'share');
+  const ranges = [`${subnet}.0/24`];
+  const nsA = clusterNetnsName('e2ea');
+  const nsB = clusterNetnsName('e2eb');
+  await attachNode(hub, nsA, `${subnet}.1/24`);
+  await attachNode(hub, nsB, `${subnet}.2/24`);
+  nodeA = await startWizardNode({ netns: nsA, address: `${subnet}.1`, root: join(work, 'a'), shareRoot: share, serviceUser, ipRanges: ranges });
+  nodeB = await startWizardNode({ netns: nsB, address: `${subnet}.2`, root: join(work, 'b'), shareRoot: share, serviceUser, ipRanges: ranges });
 });
 
 test.afterAll(async () => {
-  // Undo what the create flow installed, then remove every temp file.
-  if (backend && createSettings) await backend.rollback({ settings: createSettings }, () => undefined).catch(() => undefined);
-  await server?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  test.setTimeout(150_000);
+  const problems: string[] = [];
+  // The rim node first: its uninstall deregisters it from the central database.
+  if (nodeB) problems.push(...(await removeWizardNode(nodeB, installedB)));
+  if (nodeA) problems.push(...(await removeWizardNode(nodeA, installedA)));
+  await deleteClusterNetns();
+  if (userCreated || (serviceUser && existsSync('/etc/passwd') && (await readFile('/etc/passwd', 'utf8')).includes(`\n${serviceUser}:`))) await removeUser(serviceUser);
+  if (work) {
+    const left = await processesUnder(work);
+    if (left.length) problems.push(`processes still running under ${work}: ${left.join(', ')}`);
+    await rm(work, { recursive: true, force: true });
+  }
+  expect(problems, 'cleanup').toEqual([]);
 });
 
-const paths = () => ({ shareRoot: join(work, 'share'), installDir: join(work, 'node1', 'install'), dataDir: join(work, 'node1', 'data') });
-
-test('(a, d, f) create a cluster with a local database, every screen, to Finished; status shows the node', async ({ page }) => {
-  const settings = captureSettings(page);
+test('(a, d, f) create a cluster with a local database, every screen, to Finished; the plan is `spsetup plan`\'s; status shows the node', async () => {
+  const node = nodeA!;
+  const page = await node.newPage();
+  const captured = capturePlan(page);
   const shot = screenshotter(page, 'create');
-  await page.goto(server!.url);
   const onScreen = async (name: string): Promise<void> => {
     await axeScan(page);
     await expectNoSecretsShown(page);
     await shot(name);
   };
-  await walkToReady(page, { mode: 'create', dbInstall: 'local', dbPort, paths: paths(), hostname: 'localhost', onScreen });
-  // No preflight failure may block Install on a clean machine.
+  await page.goto(node.url);
+  await walkToReady(page, { mode: 'create', dbInstall: 'local', hostname: node.spec.address, ipRanges: `127.0.0.1/32, ${subnet}.0/24`, onScreen });
   await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
-  createSettings = settings();
-  expect(createSettings).toBeDefined();
-  await installToFinished(page, async (name) => onScreen(name));
-  const status = await cliStatus(createSettings!);
-  expect(status.nodes).toEqual(expect.arrayContaining([expect.objectContaining({ hostname: 'localhost', isCentral: true })]));
+  const settings = captured.settings();
+  const shown = captured.result();
+  expect(settings).toBeDefined();
+  expect(shown && 'plan' in shown, 'Ready shows a plan').toBe(true);
+  if (!settings || !shown || !('plan' in shown)) return;
+
+  // The same settings through the CLI give the same plan (ids are content hashes: equal too).
+  const cli = await node.cli(['plan', '--settings', await node.settingsFile(settings, 'plan-settings'), '--json']);
+  expect(cli.code, cli.stderr).toBe(0);
+  const printed = JSON.parse(cli.stdout) as { plan: Plan };
+  expect(shownSteps(shown.plan)).toEqual(shownSteps(printed.plan));
+  expect(shown.plan.id).toBe(printed.plan.id);
+  // ... and the page lists exactly those steps, in that order.
+  const listed = await page.locator('ol.plan > li').evaluateAll((lis) => lis.map((li) => li.querySelector('strong')?.textContent?.trim() ?? ''));
+  expect(listed).toEqual(printed.plan.steps.map((s) => s.title));
+
+  installedA = settings;
+  userCreated = true;
+  await installToFinished(page, onScreen);
+  const status = await cliStatus(node, settings);
+  expect(status.nodes).toEqual([expect.objectContaining({ hostname: node.spec.address, isCentral: true })]);
+  await expectNoSecretsInLogs(node);
+  await page.context().close();
 });
 
-test('(c) keyboard only: the create flow, to Finished (an unchanged re-run)', async ({ page }) => {
-  test.skip(createSettings === undefined, 'needs the cluster from the create test');
-  await page.goto(server!.url);
+test('(c) keyboard only: the create flow again, to Finished (an unchanged re-run)', async () => {
+  test.skip(installedA === undefined, 'needs the cluster from the create test');
+  const node = nodeA!;
+  const page = await node.newPage();
+  await page.goto(node.url);
   await expect(page.locator('main h1')).toHaveText(/Welcome/);
   await tabTo(page, /I accept the licence agreement/);
   await page.keyboard.press('Space');
@@ -113,18 +202,16 @@ test('(c) keyboard only: the create flow, to Finished (an unchanged re-run)', as
   await expect(page.locator('main h1')).toHaveText('Database');
   await tabTo(page, /Install a local database/);
   await page.keyboard.press('Space');
-  await typeInto(page, /^Database port$/, dbPort, true);
   await typeInto(page, /^Database password$/, SECRETS.db);
   await typeInto(page, /^Confirm password$/, SECRETS.db);
   await enterNext(page, 'Database listener');
   await tabTo(page, /Planned nodes/);
   await page.keyboard.press('ArrowDown');
-  await typeInto(page, /IP ranges/, '127.0.0.1/32, 10.250.0.0/24', true);
+  await typeInto(page, /IP ranges/, `127.0.0.1/32, ${subnet}.0/24`, true);
   await enterNext(page, 'Root folder');
-  await typeInto(page, /^Root folder$/, paths().shareRoot, true);
+  await tabTo(page, /^Root folder$/);
   await enterNext(page, 'Installation location');
-  await typeInto(page, /^Installation folder$/, paths().installDir, true);
-  await typeInto(page, /^Data folder$/, paths().dataDir, true);
+  await tabTo(page, /^Installation folder$/);
   await enterNext(page, 'Database credentials');
   await typeInto(page, /^Superuser password$/, SECRETS.superuser);
   await typeInto(page, /^Confirm password$/, SECRETS.superuser);
@@ -132,62 +219,94 @@ test('(c) keyboard only: the create flow, to Finished (an unchanged re-run)', as
   await typeInto(page, /^Password$/, SECRETS.service);
   await typeInto(page, /^Confirm password$/, SECRETS.service);
   await enterNext(page, 'Host name');
-  await typeInto(page, /^Host name$/, 'localhost', true);
+  await typeInto(page, /^Host name$/, node.spec.address, true);
   await enterNext(page, 'Ready to install');
   await expect(page.getByRole('heading', { name: /Planned steps/ })).toBeVisible({ timeout: 60_000 });
+  // Nothing changed since the create test: every step is a no-op.
+  await expect(page.locator('ol.plan .action').first()).toBeVisible();
+  const actions = await page.locator('ol.plan .action').allTextContents();
+  expect(actions.filter((a) => a !== 'noop'), 'steps that would change something on an unchanged re-run').toEqual([]);
   await tabTo(page, /^Install$/);
   await page.keyboard.press('Enter');
-  await expect(page.locator('main h1')).toHaveText('Finished', { timeout: 180_000 });
+  await expect(page.locator('main h1')).toHaveText('Finished', { timeout: 120_000 });
   await expectNoSecretsShown(page);
+  await page.context().close();
 });
 
-test('(b) join the cluster as a second node; status shows both', async ({ page }) => {
-  test.skip(createSettings === undefined, 'needs the cluster from the create test');
-  const settings = captureSettings(page);
-  const shot = screenshotter(page, 'join');
-  await page.goto(server!.url);
-  await walkToReady(page, {
-    mode: 'join',
-    dbInstall: 'existing',
-    dbHost: '127.0.0.1',
-    dbPort,
-    hostname: '127.0.0.1',
-    paths: { shareRoot: paths().shareRoot, installDir: join(work, 'node2', 'install'), dataDir: join(work, 'node2', 'data') },
-    onScreen: async (name) => {
-      await expectNoSecretsShown(page);
-      await shot(name);
-    },
-  });
-  await installToFinished(page, shot);
-  const status = await cliStatus(settings()!);
-  expect(status.nodes.map((n) => n.hostname).sort()).toEqual(expect.arrayContaining(['localhost', '127.0.0.1']));
-});
+test('(e) a wrong database password is caught by Test connection and by preflight, and nothing changes', async () => {
+  test.skip(installedA === undefined, 'needs the cluster database from the create test');
+  const node = nodeB!;
+  const dbPort = Number(installedA!.database?.port);
+  const snapshot = async (): Promise<Snapshot> => {
+    const files = await takeSnapshot({ roots: [node.spec.root, node.spec.shareRoot, '/etc/service', '/etc/sv'], serviceDirs: [node.dirs.runitDir], ignore: [/\/logs(\/|$)/] });
+    return { ...files, database: await readCatalog(nodeA!, dbPort) };
+  };
+  const before = await snapshot();
+  expect(before.database && 'roles' in before.database, 'the central database is readable').toBe(true);
 
-test('(e) a wrong database password is caught by Test connection and by preflight, and nothing changes', async ({ page }) => {
-  test.skip(createSettings === undefined, 'needs the cluster database from the create test');
-  await page.goto(server!.url);
+  const page = await node.newPage();
+  const shot = screenshotter(page, 'wrong-password');
+  await page.goto(node.url);
   await page.getByLabel('I accept the licence agreement').check();
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByLabel(/Join cluster/).check();
   await page.getByRole('button', { name: 'Next' }).click();
-  await page.getByLabel('Database host').fill('127.0.0.1');
-  await page.getByLabel('Database port').fill(dbPort);
-  await page.getByLabel('Database password').fill('Wrong-password-1');
-  await page.getByLabel('Confirm password').fill('Wrong-password-1');
+  await expect(page.locator('main h1')).toHaveText('Database');
+  await page.getByLabel('Database host').fill(nodeA!.spec.address);
+  await page.getByLabel('Database port').fill(String(dbPort));
+  await page.getByLabel('Database password', { exact: true }).fill(WRONG_PASSWORD);
+  await page.getByLabel('Confirm password', { exact: true }).fill(WRONG_PASSWORD);
   await page.getByRole('button', { name: 'Test connection' }).click();
   const failure = page.locator('.check.failed, .error-box').first();
   await expect(failure).toBeVisible({ timeout: 30_000 });
   await expect(failure).toContainText(/password/i);
   await expect(failure).toContainText('What to do:');
-  await expect(failure).not.toContainText('Wrong-password-1');
-  await screenshotter(page, 'wrong-password')('database');
+  await expect(failure).not.toContainText(WRONG_PASSWORD);
+  await axeScan(page);
+  await shot('database');
   // Preflight on Ready says the same, and Install stays disabled.
-  for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Next' }).click();
-  await page.getByLabel('Host name').fill('127.0.0.3');
+  for (const heading of ['Root folder', 'Installation location', 'Service credentials', 'Host name']) {
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.locator('main h1')).toHaveText(heading);
+  }
+  await page.getByLabel('Host name', { exact: true }).fill(node.spec.address);
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: 'Preflight checks' })).toBeVisible({ timeout: 60_000 });
-  await expect(page.locator('.check.failed').filter({ hasText: /password/i }).first()).toBeVisible();
+  const preflight = page.locator('.check.failed').filter({ hasText: /password/i }).first();
+  await expect(preflight).toBeVisible();
+  await expect(preflight).toContainText('What to do:');
   await expect(page.getByRole('button', { name: 'Install' })).toBeDisabled();
-  const before = await cliStatus(createSettings!);
-  expect(before.nodes.map((n) => n.hostname)).not.toContain('127.0.0.3');
+  await expectNoSecretsShown(page);
+  await axeScan(page);
+  await shot('ready');
+  await page.context().close();
+
+  expect(diffSnapshots(before, await snapshot()), 'nothing changed on the machine').toEqual([]);
+});
+
+test('(b) join the cluster as a second node from its own namespace; status shows both, the central marked', async () => {
+  test.skip(installedA === undefined, 'needs the cluster from the create test');
+  const node = nodeB!;
+  const page = await node.newPage();
+  const captured = capturePlan(page);
+  const shot = screenshotter(page, 'join');
+  const onScreen = async (name: string): Promise<void> => {
+    await axeScan(page);
+    await expectNoSecretsShown(page);
+    await shot(name);
+  };
+  await page.goto(node.url);
+  await walkToReady(page, { mode: 'join', dbInstall: 'existing', dbHost: nodeA!.spec.address, dbPort: String(installedA!.database?.port), hostname: node.spec.address, onScreen });
+  await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
+  installedB = captured.settings();
+  expect(installedB).toBeDefined();
+  await installToFinished(page, onScreen);
+  const status = await cliStatus(node, installedB!);
+  const nodes = status.nodes.map((n) => ({ hostname: n.hostname, isCentral: n.isCentral })).sort((x, y) => x.hostname.localeCompare(y.hostname));
+  expect(nodes).toEqual([
+    { hostname: nodeA!.spec.address, isCentral: true },
+    { hostname: node.spec.address, isCentral: false },
+  ]);
+  await expectNoSecretsInLogs(node);
+  await page.context().close();
 });

@@ -1,7 +1,6 @@
 /** `spsetup plan | install | resume | rollback`: the install plan, applied through the engine. */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { ExitCode, UserError } from '../../shared/errors.js';
+
 import type { RunResult } from '../../engine/runner.js';
 import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall } from '../../features/installer/installer.js';
 import { loadSettingsFile, resolveSecrets } from '../../features/installer/load-settings.js';
@@ -9,6 +8,8 @@ import type { Settings } from '../../shared/settings.js';
 import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../features/installer/context.js';
 import { renderPlan, renderPreflight, renderSummary } from '../render.js';
+import { applyPrepared, exitFor } from '../apply-prepared.js';
+import { ExitCode } from '../../shared/errors.js';
 import { Reporter } from '../../features/installer/reporter.js';
 import type { CommandIo } from './io.js';
 
@@ -20,10 +21,6 @@ async function reporterFor(settings: Settings, command: string, logOption: strin
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logFiles = [join(layout.stateDir, 'logs', `${command}-${stamp}.log`), ...(logOption ? [logOption] : [])];
   return new Reporter({ logFiles, secrets, quiet, out: io.out });
-}
-
-function exitFor(result: RunResult): number {
-  return result.outcome === 'done' || result.outcome === 'rolled-back' ? ExitCode.ok : ExitCode.applyFailed;
 }
 
 function nextStep(result: RunResult, settings: Settings): string {
@@ -46,46 +43,21 @@ export async function planCommand(argv: readonly string[], io: CommandIo): Promi
   return prepared.preflight.every((c) => c.ok) ? ExitCode.ok : ExitCode.preflightFailed;
 }
 
-async function confirm(io: CommandIo, question: string): Promise<boolean> {
-  if (!io.interactive) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 /** Installs a node from prepared settings (used by `install` and the bundle's silent install). */
 export async function installWithSettings(settings: Settings, options: { log?: string; yes: boolean; silent: boolean }, io: CommandIo): Promise<number> {
   const ctx = composeContext(settings, io.env);
   const reporter = await reporterFor(settings, 'install', options.log, io);
   reporter.say(`spsetup install: ${settings.cluster.mode === 'create' ? 'Create cluster' : 'Join cluster'} on ${settings.hostname}`);
   const prepared = await prepareInstall(settings, ctx);
-  reporter.log(renderPlan(prepared.plan));
-  reporter.say(renderPreflight(prepared.preflight));
-  if (prepared.preflight.some((c) => !c.ok)) {
-    reporter.say(`\nNothing was changed. Log: ${reporter.logFiles.join(', ')}`);
-    return ExitCode.preflightFailed;
-  }
-  const changes = prepared.plan.steps.filter((s) => s.action !== 'noop').length;
-  if (!options.silent) io.out(`\n${renderPlan(prepared.plan)}\n`);
-  if (!options.yes && !options.silent && !(await confirm(io, `Apply these ${changes} change(s)? [y/N] `))) {
-    throw new UserError('invalid-input', 'Not confirmed: nothing was changed.', 'Answer y, or pass --yes (or --silent) to apply without asking.');
-  }
-  const controller = new AbortController();
-  const onSignal = () => {
-    reporter.say('Cancelling after the current step ...');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  try {
-    const result = await applyInstall(prepared, ctx, { onEvent: (e) => reporter.event(e), signal: controller.signal });
-    reporter.say(renderSummary(result, reporter.logFiles, nextStep(result, settings)));
-    return exitFor(result);
-  } finally {
-    process.off('SIGINT', onSignal);
-  }
+  return applyPrepared({
+    ...prepared,
+    reporter,
+    io,
+    yes: options.yes,
+    silent: options.silent,
+    apply: (hooks) => applyInstall(prepared, ctx, hooks),
+    next: (result) => nextStep(result, settings),
+  });
 }
 
 /** spsetup install --settings F [--yes] [--silent] [--log FILE] */

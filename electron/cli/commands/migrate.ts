@@ -1,6 +1,7 @@
 /** `spsetup migrate plan | run | resume`: the guide's upgrade to shared persistence, as a plan applied through the engine. */
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../../shared/errors.js';
+import { applyPrepared, exitFor } from '../apply-prepared.js';
 import type { RunResult } from '../../engine/runner.js';
 import { composeContext } from '../../features/installer/context.js';
 import { Reporter } from '../../features/installer/reporter.js';
@@ -18,10 +19,6 @@ const USAGE = 'spsetup migrate plan|run|resume --settings FILE [--yes] [--log FI
 function reporterFor(file: MigrationFile, command: string, logOption: string | undefined, io: CommandIo): Reporter {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return new Reporter({ logFiles: [join(migrationStateDir(file), 'logs', `migrate-${command}-${stamp}.log`), ...(logOption ? [logOption] : [])], secrets: [], out: io.out });
-}
-
-function exitFor(result: RunResult): number {
-  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
 }
 
 function nextStep(result: RunResult, file: MigrationFile): string {
@@ -66,25 +63,13 @@ export async function migrateCommand(argv: readonly string[], io: CommandIo): Pr
     out: io.out,
   });
   reporter.say(`spsetup migrate run: ${header}`);
-  reporter.log(renderPlan(prepared.plan));
-  reporter.say(renderPreflight(prepared.preflight));
-  if (prepared.preflight.some((c) => !c.ok)) {
-    reporter.say(`\nNothing was changed. Log: ${reporter.logFiles.join(', ')}`);
-    return ExitCode.preflightFailed;
-  }
-  io.out(`\n${renderPlan(prepared.plan)}\n`);
-  if (!values.yes) throw new UserError('invalid-input', 'Not confirmed: nothing was changed.', 'Review the plan (`spsetup migrate plan`), then pass --yes to apply it.');
-  const controller = new AbortController();
-  const onSignal = () => {
-    reporter.say('Cancelling after the current step ...');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  try {
-    const result = await applyMigration(prepared, ctx, { onEvent: (e) => reporter.event(e), signal: controller.signal });
-    reporter.say(renderSummary(result, reporter.logFiles, nextStep(result, file)));
-    return exitFor(result);
-  } finally {
-    process.off('SIGINT', onSignal);
-  }
+  return applyPrepared({
+    ...prepared,
+    reporter,
+    io,
+    yes: Boolean(values.yes),
+    silent: false,
+    apply: (hooks) => applyMigration(prepared, ctx, hooks),
+    next: (result) => nextStep(result, file),
+  });
 }

@@ -3,18 +3,19 @@
  * turn settings into adapters (service manager and runit directory come from the settings).
  */
 import { createPosixSystem, type System } from '../../system/system.js';
+import { createWindowsSystem } from '../../system/windows/windows-system.js';
 import type { Settings } from '../../shared/settings.js';
 import type { InstallerContext } from './installer.js';
 
 /** The installer context for these settings (service manager choice and runit directory come from them). */
 export function composeContext(settings: Settings | undefined, env: NodeJS.ProcessEnv = process.env): InstallerContext {
-  if (process.platform === 'win32') {
-    throw new Error('The Windows system adapters are wired in the Windows build; this build runs on Linux.');
-  }
-  const sys: System = createPosixSystem({
-    serviceManager: settings?.services.manager ?? 'auto',
-    ...(settings?.services.runitDir ? { runitDir: settings.services.runitDir } : {}),
-    ...(settings?.stateDir ? { definitionsDir: `${settings.stateDir}/sv` } : {}),
-  });
+  const sys: System =
+    process.platform === 'win32'
+      ? createWindowsSystem()
+      : createPosixSystem({
+          serviceManager: settings?.services.manager ?? 'auto',
+          ...(settings?.services.runitDir ? { runitDir: settings.services.runitDir } : {}),
+          ...(settings?.stateDir ? { definitionsDir: `${settings.stateDir}/sv` } : {}),
+        });
   return { sys, env, nodeExecutable: process.execPath };
 }

@@ -5,6 +5,7 @@
 import type { PlanDraft, StepDraft } from '../../engine/plan-builder.js';
 import type { Settings } from '../../shared/settings.js';
 import { bootstrapCommands, type NodeLayout } from './layout.js';
+import { adaptPlanForWindows } from './steps/windows-plan.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -148,12 +149,13 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     warnings.push('The database accepts connections from every address (0.0.0.0/0): narrow the IP ranges to the nodes of the site where you can.');
   }
   const secrets = ['database.password', ...(layout.localDb ? ['database.superuserPassword'] : [])];
-  return {
+  const draft = {
     title: `${settings.cluster.mode === 'create' ? 'Create cluster' : 'Join cluster'} on ${settings.hostname} (${layout.manifest.displayName})`,
     steps,
     secrets,
     warnings,
   };
+  return layout.platform === 'win32' ? adaptPlanForWindows(draft, layout, settings.serviceAccount.isAdministrator) : draft;
 }
 
 /** pg_hba rules: local access for the installer, and the site's ranges for the repository role. */

@@ -11,6 +11,7 @@ import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
 import { pgInitdbStep } from './steps/pg-initdb.js';
 import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
 import { serviceRunningStep, serviceStep } from './steps/service.js';
+import { windowsStepKinds } from './steps/windows-step-kinds.js';
 
 /** A registry holding the installer's step kinds. */
 export function createStepRegistry(): StepRegistry<System> {
@@ -28,5 +29,6 @@ export function createStepRegistry(): StepRegistry<System> {
     connectionStringStep,
     bootstrapStep,
     nodeRegisteredStep,
+    ...windowsStepKinds,
   ]);
 }

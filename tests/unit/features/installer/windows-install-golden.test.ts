@@ -77,9 +77,11 @@ function mapInto(root: string): (p: string) => string {
   return (p) => (p.startsWith('\\\\') ? join(root, 'UNC', ...p.slice(2).split('\\')) : join(root, p[0]!, ...p.slice(3).split('\\').filter(Boolean)));
 }
 
-/** Commands in order; each distinct script printed once, secrets shown by name. */
+/** Commands in order (an argument with spaces or quotes in [brackets]); each distinct script printed once; secrets by name. */
 function renderGolden(log: readonly { label: string; calls: readonly RecordedCall[] }[], secrets: ReadonlyMap<string, string>): string {
-  const hide = (text: string) => [...secrets].reduce((t, [name, value]) => t.split(value).join(`{{${name}}}`), text);
+  // Also the form a connection string quotes a password in (' doubled).
+  const forms = [...secrets].flatMap(([name, value]) => [[name, value], [name, value.replace(/'/g, "''")]] as const);
+  const hide = (text: string) => forms.reduce((t, [name, value]) => t.split(value).join(`{{${name}}}`), text);
   const scripts: string[] = [];
   const out: string[] = [];
   for (const { label, calls } of log) {
@@ -90,9 +92,9 @@ function renderGolden(log: readonly { label: string; calls: readonly RecordedCal
         let n = scripts.indexOf(c.script);
         if (n < 0) n = scripts.push(c.script) - 1;
         line = `powershell.exe ${c.args.slice(0, -1).join(' ')} <script S${n + 1}>`;
-      } else line = [c.file, ...c.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+      } else line = [c.file, ...c.args].map((a) => (/[\s"]/.test(a) ? `[${a}]` : a)).join(' ');
       out.push(`> ${line}`);
-      if (c.input) out.push(`  stdin: ${JSON.stringify(hide(c.input))}`);
+      if (c.input) out.push(`  stdin: [${hide(c.input).replace(/\n/g, '\\n')}]`);
     }
   }
   out.push('', '# Scripts');
@@ -203,8 +205,7 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
   it('refuses a local database on Windows with the alternative', () => {
     const settings = windowsSettings({ database: { install: 'local', host: 'localhost', password: databasePassword, superuserPassword: 'su' } });
     const layout = resolveLayout(settings, getManifest('qlik-sense'), 'win32', nodeExe);
-    const draft = planInstall({ settings, layout, nodeExecutable: nodeExe, databaseMediaDir: 'C:\\pg', repositoryHost: 'localhost' });
-    expect(() => adaptPlanForWindows(draft, layout, false)).toThrow(/not supported on Windows/);
+    expect(() => planInstall({ settings, layout, nodeExecutable: nodeExe, databaseMediaDir: 'C:\\pg', repositoryHost: 'localhost' })).toThrow(/not supported on Windows/);
   });
 
   it('grants an administrator service account itself (no local group is made for it)', () => {
