@@ -8,10 +8,7 @@ import type { InstallerBackend } from '../../electron/shared/ipc.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
-export const REAL_BACKEND = join(ROOT, 'dist', 'electron', 'features', 'installer', 'backend.js');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
-export const HAS_REAL_BACKEND = existsSync(REAL_BACKEND);
-export const NO_REAL_BACKEND_REASON = 'the back end is not built yet (dist/electron/features/installer/backend.js is missing: run `npm run build` once it exists)';
 export const HAS_RENDERER = existsSync(join(RENDERER_DIR, 'index.html'));
 
 /** Secrets typed into the wizard; none may show up anywhere but their own password inputs. */
@@ -28,18 +25,24 @@ export async function startServer(backend: InstallerBackend): Promise<Started> {
   return mod.startBrowserServer({ backend, port: 0, host: '127.0.0.1', rendererDir: RENDERER_DIR });
 }
 
-/** The real back end from dist/, with its state and runit supervision in the test's own folder. */
-export async function realBackend(work: string): Promise<InstallerBackend> {
-  const mod = (await import(join(ROOT, 'dist', 'electron', 'main', 'backend-factory.js'))) as typeof import('../../electron/main/backend-factory.js');
-  return mod.loadBackend({ defaults: { stateDir: join(work, 'state'), runitDir: join(work, 'service') } });
-}
-
 export function screenshotter(page: Page, prefix: string): (name: string) => Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   let n = 0;
   return async (name) => {
     n += 1;
-    await page.screenshot({ path: join(ARTIFACTS, `${prefix}-${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+    // The wizard is a fixed-size window whose <main> scrolls: grow the viewport for the shot so
+    // the artifact shows the whole screen (every planned step, the whole log), then restore it.
+    const size = page.viewportSize();
+    const hidden = await page.evaluate(() => {
+      const main = document.querySelector('main');
+      return main ? main.scrollHeight - main.clientHeight : 0;
+    });
+    if (size && hidden > 0) await page.setViewportSize({ width: size.width, height: Math.min(size.height + hidden, 12_000) });
+    try {
+      await page.screenshot({ path: join(ARTIFACTS, `${prefix}-${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+    } finally {
+      if (size && hidden > 0) await page.setViewportSize(size);
+    }
   };
 }
 
@@ -86,6 +89,8 @@ export interface FlowOptions {
   /** The listener's allowed ranges (create only). */
   readonly ipRanges?: string;
   readonly onScreen?: (name: string) => Promise<void>;
+  /** Runs on the Database screen once it is filled (e.g. Test connection). */
+  readonly onDatabase?: () => Promise<void>;
 }
 
 async function next(page: Page, expected: string | RegExp): Promise<void> {
@@ -113,6 +118,7 @@ export async function walkToReady(page: Page, o: FlowOptions): Promise<void> {
   if (o.dbPort) await fill(page, 'Database port', o.dbPort);
   await fill(page, 'Database password', SECRETS.db);
   await fill(page, 'Confirm password', SECRETS.db);
+  await o.onDatabase?.();
   await shot('database');
   if (o.mode === 'create') {
     await next(page, 'Database listener');

@@ -296,7 +296,12 @@ test('(b) join the cluster as a second node from its own namespace; status shows
     await shot(name);
   };
   await page.goto(node.url);
-  await walkToReady(page, { mode: 'join', dbInstall: 'existing', dbHost: nodeA!.spec.address, dbPort: String(installedA!.database?.port), hostname: node.spec.address, onScreen });
+  // The right password passes Test connection from this node's own address.
+  const onDatabase = async (): Promise<void> => {
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect(page.locator('.check.ok')).toContainText('Passed: Repository database', { timeout: 30_000 });
+  };
+  await walkToReady(page, { mode: 'join', dbInstall: 'existing', dbHost: nodeA!.spec.address, dbPort: String(installedA!.database?.port), hostname: node.spec.address, onScreen, onDatabase });
   await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
   installedB = captured.settings();
   expect(installedB).toBeDefined();

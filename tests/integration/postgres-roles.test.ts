@@ -52,7 +52,7 @@ describe('ensureRole and ensureDatabase', () => {
         const err = await connectPostgres({ host: '127.0.0.1', port: server.port, user: role, password: hostile, database: db }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(UserError);
         expect((err as UserError).code).toBe('database');
-        expect((err as UserError).message).toBe(`The database refused the password for user ${role}`);
+        expect((err as UserError).message).toBe(`The database refused the password for user ${role}.`);
         expect((err as UserError).fix).toBeTruthy();
         expect(JSON.stringify(err) + (err as Error).message + ((err as UserError).fix ?? '')).not.toContain(hostile);
       } finally {

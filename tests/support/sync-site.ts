@@ -14,13 +14,14 @@
  * folders (each node keeps its own copy: that is synchronized persistence).
  */
 import { spawn } from 'node:child_process';
-import { chmod, chown, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { formatConnectionString } from '../../electron/shared/connection-string.js';
 import { referenceManifest } from '../../electron/product/reference/manifest.js';
 import { renderReferenceConfig } from '../../electron/product/reference/config.js';
-import { bootstrapRepository } from '../../electron/product/reference/runtime/schema.js';
+import { bootstrapRepository, SYNC_TABLES } from '../../electron/product/reference/runtime/schema.js';
 import { resolveLayout } from '../../electron/features/installer/layout.js';
 import { validateSettings } from '../../electron/features/installer/load-settings.js';
 import { renderRepositoryConfig } from '../../electron/features/migration/repository-config.js';
@@ -28,7 +29,7 @@ import { setConfSettings } from '../../electron/system/postgres/conf-editor.js';
 import { initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
 import { connectPostgres, type PgConnection } from '../../electron/system/postgres/client.js';
 import { createPosixSystem } from '../../electron/system/system.js';
-import { accountName, cleanupNode, clusterNetnsName, createIsolatedNetns, deleteClusterNetns, makeNodeDirs, REPO_ROOT, removeUser, type NodeDirs } from './cluster.js';
+import { accountName, attachNode, cleanupNode, clusterNetnsName, createIsolatedNetns, deleteClusterNetns, makeNodeDirs, REPO_ROOT, removeUser, type NodeDirs } from './cluster.js';
 import { generateContentTree, type ContentTree } from './content-tree.js';
 import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-server.js';
 
@@ -45,6 +46,8 @@ export interface SyncSiteOptions {
   readonly startServices?: boolean;
   /** Repository password; default has characters XML must escape. */
   readonly password?: string;
+  /** Put the node on a hub's LAN (tests/support/cluster.ts) at this address (CIDR, 10.250.x.x) instead of a namespace of its own. */
+  readonly network?: { readonly hub: string; readonly address: string };
 }
 
 export interface SyncSite {
@@ -127,7 +130,8 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
     await deleteClusterNetns();
   };
   try {
-    await createIsolatedNetns(netns);
+    if (options.network) await attachNode(options.network.hub, netns, options.network.address);
+    else await createIsolatedNetns(netns);
     const ids = await ensureOsUser();
     const run = (f: string, a: string[]) => new Promise<void>((r, j) => spawn(f, a, { stdio: 'ignore' }).once('exit', (c) => (c === 0 ? r() : j(new Error(`${f} ${a.join(' ')}: ${c}`)))));
     await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', account]);
@@ -257,5 +261,62 @@ function baseSettings(dirs: NodeDirs, account: string, hostname: string, dbPort:
     services: { manager: 'runit', runitDir: dirs.runitDir },
   };
 }
+
+/** What a user checks after a migration: the share's files, the rows, the node's registration, configuration and services. */
+export interface MigratedState {
+  /** Content files missing on the share or with another SHA-256 (relative paths). */
+  readonly wrongFiles: readonly string[];
+  /** Files on the share that the site did not have (e.g. partial copies). */
+  readonly extraFiles: readonly string[];
+  readonly rows: Readonly<Record<string, number>>;
+  /** Registered nodes, "hostname" or "hostname central". */
+  readonly nodes: readonly string[];
+  readonly sharedPersistence: boolean;
+  /** The share root the product's configuration points at. */
+  readonly productShareRoot: string;
+  /** State of each product service. */
+  readonly services: Readonly<Record<string, string>>;
+}
+
+/** Reads the migrated site's state (the expected rows: the built ones with the synchronization tables empty). */
+export async function readMigratedState(site: SyncSite): Promise<MigratedState> {
+  const wrongFiles: string[] = [];
+  for (const f of site.tree.files) {
+    const digest = await readFile(f.target).then((b) => createHash('sha256').update(b).digest('hex'), () => 'missing');
+    if (digest !== f.sha256) wrongFiles.push(f.rel);
+  }
+  const expected = new Set(site.tree.files.map((f) => f.target));
+  const onShare = (await readdir(site.shareRoot, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const rows: Record<string, number> = {};
+  let nodes: string[] = [];
+  const conn = await site.connect();
+  try {
+    for (const table of Object.keys(site.rows)) rows[table] = Number((await conn.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${table}"`))[0]?.n);
+    nodes = (await conn.query<{ hostname: string; is_central: boolean }>('SELECT hostname, is_central FROM nodes ORDER BY hostname')).map((r) => `${r.hostname}${r.is_central ? ' central' : ''}`);
+  } finally {
+    await conn.close();
+  }
+  const config = JSON.parse(await readFile(join(site.dirs.dataDir, referenceManifest.configFile), 'utf8')) as { share: { root: string } };
+  const sys = createPosixSystem({ serviceManager: 'runit', runitDir: site.dirs.runitDir, definitionsDir: join(site.dirs.stateDir, 'sv') });
+  const services: Record<string, string> = {};
+  for (const name of PRODUCT_SERVICES) services[name] = await sys.services.status(name);
+  return {
+    wrongFiles,
+    extraFiles: onShare.filter((f) => !expected.has(f)),
+    rows,
+    nodes,
+    sharedPersistence: /key="SharedPersistence" value="true"/.test(await readFile(site.configPath, 'utf8')),
+    productShareRoot: config.share.root,
+    services,
+  };
+}
+
+/** The rows a migration must leave: every table as built, the synchronization tables empty. */
+export function rowsAfterMigration(site: SyncSite): Record<string, number> {
+  return Object.fromEntries(Object.entries(site.rows).map(([t, n]) => [t, (SYNC_TABLES as readonly string[]).includes(t) ? 0 : n]));
+}
+
+/** The reference product's services, in start order. */
+export const PRODUCT_SERVICES = ['reference-dispatcher', 'reference-repository', 'reference-proxy', 'reference-engine', 'reference-scheduler', 'reference-printing'] as const;
 
 export { REPO_ROOT };

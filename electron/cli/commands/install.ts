@@ -9,7 +9,8 @@ import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../features/installer/context.js';
 import { renderPlan, renderPreflight, renderSummary } from '../render.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
-import { ExitCode } from '../../shared/errors.js';
+import { ExitCode, UserError } from '../../shared/errors.js';
+import { lastPlanIsMigration } from '../../features/migration/migration.js';
 import { Reporter } from '../../features/installer/reporter.js';
 import type { CommandIo } from './io.js';
 
@@ -75,6 +76,16 @@ export function continueCommand(mode: 'resume' | 'rollback') {
     const { values } = parseCommand(argv, common, usage);
     const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
     const ctx = composeContext(settings, io.env);
+    // A migration's steps are not the installer's: only `spsetup migrate resume` continues one.
+    if (lastPlanIsMigration(layoutFor(settings, ctx).stateDir)) {
+      throw new UserError(
+        'invalid-input',
+        `The last plan on this node is a migration to shared persistence: \`spsetup ${mode}\` does not ${mode === 'resume' ? 'continue' : 'roll back'} it.`,
+        mode === 'resume'
+          ? 'Run `spsetup migrate resume --settings MIGRATION_FILE` (the file given to `spsetup migrate run`).'
+          : 'Run `spsetup migrate resume --settings MIGRATION_FILE` to finish it; the backup in its backupDir holds the site as it was.',
+      );
+    }
     const reporter = await reporterFor(settings, mode, values.log, io);
     const run = mode === 'resume' ? resumeInstall : rollbackInstall;
     const result = await run(settings, ctx, { onEvent: (e) => reporter.event(e) });

@@ -149,11 +149,16 @@ export function migrationStateDir(file: MigrationFile): string {
   return defaultPaths(process.platform === 'win32' ? 'win32' : 'linux', siteInput(file).manifest.folder).stateDir;
 }
 
+/** True when the last plan in this state folder is a migration (only `spsetup migrate resume` knows its step kinds). */
+export function lastPlanIsMigration(stateDir: string): boolean {
+  return Boolean(loadPlan(stateDir)?.steps.some((s) => s.kind.startsWith('migration-')));
+}
+
 /** True when this node holds a migration that started and did not finish. */
 export function hasUnfinishedMigration(file: MigrationFile): boolean {
   const stateDir = migrationStateDir(file);
   const plan = loadPlan(stateDir);
-  if (!plan || !plan.steps.some((s) => s.kind.startsWith('migration-'))) return false;
+  if (!plan || !lastPlanIsMigration(stateDir)) return false;
   const outcome = lastOutcome(readJournal(stateDir), plan.id);
   return outcome === 'interrupted' || outcome === 'failed' || outcome === 'cancelled';
 }

@@ -67,7 +67,7 @@ export function toPgUserError(err: unknown, opts: Omit<PgConnectOptions, 'passwo
   const raw = mask(String(e.message ?? err), opts.password ?? '');
   const db = opts.database ?? 'postgres';
   if (e.code === '28P01') {
-    return new UserError('database', `The database refused the password for user ${opts.user}`, `Check the password of ${opts.user} on the server at ${where}, or set it again with the superuser.`);
+    return new UserError('database', `The database refused the password for user ${opts.user}.`, `Check the password of ${opts.user} on the server at ${where}, or set it again with the superuser.`);
   }
   if (e.code === '28000') {
     const host = /host "([^"]+)"/.exec(raw)?.[1];
@@ -79,17 +79,17 @@ export function toPgUserError(err: unknown, opts: Omit<PgConnectOptions, 'passwo
       `Add this line to pg_hba.conf before the other host lines, then reload: ${type} ${db} ${opts.user} ${address} scram-sha-256`,
     );
   }
-  if (e.code === '3D000') return new UserError('database', `The database ${db} does not exist on ${where}`, 'Create it, or check the database name.');
-  if (e.code === '42501') return new UserError('permission-denied', `User ${opts.user} is not allowed to do this on ${where}: ${raw}`, 'Use the database superuser (or a role with CREATEROLE and CREATEDB).');
-  if (e.code === '57P03') return new UserError('database', `The database server at ${where} is starting up or shutting down`, 'Wait a moment and try again.');
+  if (e.code === '3D000') return new UserError('database', `The database ${db} does not exist on ${where}.`, 'Create it, or check the database name.');
+  if (e.code === '42501') return new UserError('permission-denied', `User ${opts.user} is not allowed to do this on ${where}: ${raw}.`, 'Use the database superuser (or a role with CREATEROLE and CREATEDB).');
+  if (e.code === '57P03') return new UserError('database', `The database server at ${where} is starting up or shutting down.`, 'Wait a moment and try again.');
   if (e.code && NETWORK_CODES.has(e.code)) {
-    return new UserError('network', `Cannot reach the database server at ${where} (${e.code})`, `Check that PostgreSQL runs there, listens on port ${opts.port} (listen_addresses) and that no firewall blocks it.`);
+    return new UserError('network', `Cannot reach the database server at ${where} (${e.code}).`, `Check that PostgreSQL runs there, listens on port ${opts.port} (listen_addresses) and that no firewall blocks it.`);
   }
   if (/timeout/i.test(raw)) {
-    return new UserError('network', `The database server at ${where} did not answer in time`, `Check the host name, port ${opts.port} and the firewall.`);
+    return new UserError('network', `The database server at ${where} did not answer in time.`, `Check the host name, port ${opts.port} and the firewall.`);
   }
-  if (/does not support SSL/i.test(raw)) return new UserError('database', `The database server at ${where} does not accept SSL connections`, 'Turn SSL off for this connection, or enable ssl on the server.');
-  return new UserError('database', `The database server at ${where} reported: ${raw}`, 'Check the database settings and the server log.');
+  if (/does not support SSL/i.test(raw)) return new UserError('database', `The database server at ${where} does not accept SSL connections.`, 'Turn SSL off for this connection, or enable ssl on the server.');
+  return new UserError('database', `The database server at ${where} reported: ${raw}.`, 'Check the database settings and the server log.');
 }
 
 function sslConfig(opts: PgConnectOptions): ClientConfig['ssl'] {
@@ -163,7 +163,7 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
       );
     },
     async ensureRole(role, pw) {
-      if (role === '' || pw === '') throw new UserError('invalid-input', 'A database role needs a name and a password', 'Give both.');
+      if (role === '' || pw === '') throw new UserError('invalid-input', 'A database role needs a name and a password.', 'Give both.');
       const ident = escapeIdentifier(role);
       if (!(await roleExists(role))) {
         await query(`CREATE ROLE ${ident} LOGIN PASSWORD ${escapeLiteral(await verifierFor(role, pw))}`);
@@ -178,7 +178,7 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
       return { created: false, changed: true };
     },
     async ensureDatabase(name, owner) {
-      if (name === '' || owner === '') throw new UserError('invalid-input', 'A database needs a name and an owner', 'Give both.');
+      if (name === '' || owner === '') throw new UserError('invalid-input', 'A database needs a name and an owner.', 'Give both.');
       const row = (await query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [name]))[0];
       if (!row) {
         // CREATE DATABASE cannot take parameters: both names go through escapeIdentifier.
