@@ -1,13 +1,18 @@
 /**
- * Issue 6, must-show 1 (last part): after the central node of a synchronized site is migrated, a
- * new rim node joins from another machine (a namespace on the same LAN) with `spsetup install`
- * (Join cluster). The migration's listener steps opened the database to exactly the planned
- * addresses; `spsetup status --json` on both nodes lists both, the central one marked.
+ * Issue 6, must-show 1 (last part) and the guide's rim node procedure: after the central node of a
+ * synchronized site is migrated, a new rim node joins from another machine (a namespace on the
+ * same LAN) with `spsetup install` (Join cluster). The migration's listener steps opened the
+ * database to exactly the planned addresses; `spsetup status --json` on both nodes lists both,
+ * the central one marked. Then an existing synchronized rim node is migrated with
+ * `spsetup migrate run` (role rim): backup, local data removed, Join cluster, registered again.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  journalSteps,
   attachNode,
   cleanupNode,
   clusterNetnsName,
@@ -35,26 +40,30 @@ describe.skipIf(skip)(`a rim node joins a migrated site${skip ? ` (skipped: ${sk
   const hub = clusterNetnsName('mhub');
   const centralIp = `${subnet}.1`;
   const rimIp = `${subnet}.2`;
+  const oldRimIp = `${subnet}.3`;
   const rimNs = clusterNetnsName('mrim');
   let site: SyncSite;
+  let oldRim: SyncSite;
   let rim: NodeDirs;
   let centralSettings: string;
 
   beforeAll(async () => {
     await createHub(hub);
     site = await buildSyncSite({ kind: 'sync-older', startServices: true, smallFiles: 80, largeFiles: 1, largeSize: 512 * 1024, hostname: centralIp, network: { hub, address: `${centralIp}/24` } });
+    oldRim = await buildSyncSite({ kind: 'sync-older', startServices: true, smallFiles: 60, largeFiles: 1, largeSize: 256 * 1024, hostname: oldRimIp, network: { hub, address: `${oldRimIp}/24` } });
     rim = await makeNodeDirs('mrim');
     await attachNode(hub, rimNs, `${rimIp}/24`);
   }, 60_000);
   afterAll(async () => {
     if (rim) await cleanupNode(rim);
+    await oldRim?.cleanup();
     await site?.cleanup();
     await deleteClusterNetns();
   }, 60_000);
 
   it('migrates the central node with the database opened to the planned nodes only', async () => {
     const doc = site.migrationDoc() as { settings: { database: Record<string, unknown> & { listener: Record<string, unknown> } } };
-    const ipRanges = ['127.0.0.1/32', `${centralIp}/32`, `${rimIp}/32`];
+    const ipRanges = ['127.0.0.1/32', `${centralIp}/32`, `${rimIp}/32`, `${oldRimIp}/32`];
     const settings = { ...doc.settings, database: { ...doc.settings.database, listener: { ...doc.settings.database.listener, ipRanges } } };
     const file = await writeSettings(join(site.dirs.root, 'migrate.json'), { ...doc, settings });
     centralSettings = await writeSettings(join(site.dirs.root, 'node.json'), { ...settings, database: { ...settings.database, password: site.password } });
@@ -103,6 +112,54 @@ describe.skipIf(skip)(`a rim node joins a migrated site${skip ? ` (skipped: ${sk
     }
     // The rim node works from the share the migration filled.
     const config = JSON.parse(await readFile(join(rim.dataDir, 'reference.json'), 'utf8')) as { share: { root: string } };
+    expect(config.share.root).toBe(site.shareRoot);
+  }, 90_000);
+
+  it('an existing synchronized rim node migrates: backed up, local data removed, joined and registered again', async () => {
+    expect(centralSettings, 'the central migration ran').toBeDefined();
+    const doc = oldRim.migrationDoc('rim') as { settings: Record<string, unknown> };
+    // The node after the migration: the central node's database and share; its own folders.
+    const { superuserPassword: _su, listener: _l, ...localDb } = (doc.settings['database'] ?? {}) as Record<string, unknown>;
+    const settings = {
+      ...doc.settings,
+      database: { ...localDb, host: centralIp, port: site.dbPort, password: site.password },
+      share: { root: site.shareRoot },
+      serviceAccount: { user: site.account, isAdministrator: false },
+      hostname: oldRimIp,
+    };
+    const file = await writeSettings(join(oldRim.dirs.root, 'migrate.json'), { ...doc, settings });
+    const nodeFile = await writeSettings(join(oldRim.dirs.root, 'node.json'), settings);
+
+    const planned = await runCli(['migrate', 'plan', '--settings', file, '--json'], { netns: oldRim.netns });
+    expect(planned.code, planned.stdout + planned.stderr).toBe(0);
+    const plan = (JSON.parse(planned.stdout) as { plan: { steps: { id: string }[] } }).plan.steps.map((x) => x.id);
+    expect(plan).not.toContain('copy-content');
+    expect(plan).not.toContain('truncate-sync-tables');
+
+    const out = await runCli(['migrate', 'run', '--settings', file, '--yes'], { netns: oldRim.netns, timeoutMs: 90_000 });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    const done = (await journalSteps(oldRim.dirs.stateDir, 'step-done')).map((x) => x.stepId);
+    const order = ['backup', 'remove-local-data', 'connection-string', 'bootstrap', 'start-dispatcher-repository', 'registration'].map((id) => done.indexOf(id));
+    expect(order.every((i) => i >= 0), done.join(' ')).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+    // The local data is gone, and its backup holds every file with the same SHA-256.
+    for (const m of oldRim.tree.mappings) expect(existsSync(m.source), m.source).toBe(false);
+    for (const f of oldRim.tree.files) {
+      const backup = join(oldRim.backupDir, 'content', f.mapping, f.rel);
+      expect(createHash('sha256').update(await readFile(backup)).digest('hex'), backup).toBe(f.sha256);
+    }
+    expect(existsSync(join(oldRim.backupDir, 'repository.dump'))).toBe(true);
+
+    // Registered again, in the central node's database, as a rim node; running in shared persistence.
+    const r = await runCli(['status', '--settings', nodeFile, '--json'], { netns: oldRim.netns });
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout) as Status;
+    const nodes = status.nodes.map((n) => `${n.hostname}${n.isCentral ? ' central' : ''}`);
+    expect(nodes).toEqual(expect.arrayContaining([`${centralIp} central`, rimIp, oldRimIp]));
+    for (const s of status.services) expect(s.state, s.name).toBe('running');
+    expect(await readFile(oldRim.configPath, 'utf8')).toMatch(/key="SharedPersistence" value="true"/);
+    const config = JSON.parse(await readFile(join(oldRim.dirs.dataDir, 'reference.json'), 'utf8')) as { share: { root: string } };
     expect(config.share.root).toBe(site.shareRoot);
   }, 90_000);
 });

@@ -6,7 +6,7 @@ const opts = { host: 'db.example.net', port: 4432, user: 'qliksenserepository', 
 describe('toPgUserError', () => {
   it('names the user on a wrong password, never the password', () => {
     const e = toPgUserError(Object.assign(new Error('password authentication failed for user "qliksenserepository"'), { code: '28P01' }), opts);
-    expect([e.code, e.message]).toEqual(['database', 'The database refused the password for user qliksenserepository']);
+    expect([e.code, e.message]).toEqual(['database', 'The database refused the password for user qliksenserepository.']);
     expect(e.fix).toContain('db.example.net:4432');
   });
 
