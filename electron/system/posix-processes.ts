@@ -83,6 +83,9 @@ export function parsePasswdLine(line: string): PasswdEntry | undefined {
   return { uid, gid, home: parts[5] ?? '' };
 }
 
+/** How long output may stay open after the child exited (held by a process it left running). */
+const exitGraceMs = 1_000;
+
 function tail(text: string): string {
   return text.length > stderrTailChars ? `...${text.slice(-stderrTailChars)}` : text;
 }
@@ -129,12 +132,23 @@ function spawnCaptured(cmd: string, argv: string[], options: ExecOptions, timeou
       if (e.code === 'ENOENT') resolve({ kind: 'missing' });
       else reject(e);
     });
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (timedOut) resolve({ kind: 'timeout', stdout: out.text(), stderr: err.text() });
       else resolve({ kind: 'exit', code: code ?? (signal ? 128 + signalNumber(signal) : 1), stdout: out.text(), stderr: err.text() });
+    };
+    child.on('close', finish);
+    // A daemon the child started (pg_ctl's server, say) may keep our pipes open after the child
+    // exits, and 'close' would never come: finish shortly after the exit with what was read.
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        if (settled) return;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, exitGraceMs).unref();
     });
     // A child that exits without reading stdin must not crash us with EPIPE.
     child.stdin.on('error', () => undefined);

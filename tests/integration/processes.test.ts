@@ -77,6 +77,20 @@ describe('PosixProcesses.run', () => {
     expect(env.stdout).toBe('x y\n');
   });
 
+  it('returns soon after the child exits even when a process it left running holds its output', async () => {
+    const seconds = `29.${process.pid % 1000}`; // a duration no other process uses, to find it again
+    const started = Date.now();
+    try {
+      // The background sleep inherits stdout, as a server started by pg_ctl does.
+      const r = await processes.run('/bin/sh', ['-c', `sleep ${seconds} & echo started`], { timeoutMs: 20_000 });
+      expect(r.stdout).toBe('started\n');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await processes.run('pgrep', ['-f', `sleep ${seconds}`], { allowFailure: true })).code).toBe(0); // the holder still runs
+    } finally {
+      await processes.run('pkill', ['-f', `sleep ${seconds}`], { allowFailure: true });
+    }
+  });
+
   it('reports a missing program as not-found', async () => {
     await expect(processes.run('spsetup-no-such-program', [])).rejects.toMatchObject({ code: 'not-found' });
   });

@@ -81,11 +81,11 @@ export class RunitServiceManager implements ServiceManager {
       await this.setDownFile(defDir, files.down);
       return;
     }
-    // runsv reads `down` only when it starts: with it present while linking, the service stays down.
+    // runsv reads `down` only when it starts: with it present while linking, the service stays down
+    // when runsvdir picks it up (within 5 s). Not waiting for that pickup here saves up to 5 s per
+    // service; status() and start() wait for it, and start() clears `down` for an autoStart service.
     await this.setDownFile(defDir, true);
     await symlink(defDir, link);
-    if (await findRunsvdir(this.serviceDir)) await this.waitSupervised(def.name);
-    await this.setDownFile(defDir, files.down);
   }
 
   /** Rewrites the service to run as `account` (the password is not used on POSIX). */
@@ -98,6 +98,8 @@ export class RunitServiceManager implements ServiceManager {
   async start(name: string): Promise<void> {
     const def = await this.readDefinition(name);
     await this.waitSupervised(name);
+    // Supervised now, so clearing `down` only decides the next boot: an autoStart service comes up then.
+    await this.setDownFile(this.definitionDir(name), def.autoStart === false);
     this.startOffsets.set(name, await fileSize(this.logFileOf(def)));
     const res = await this.sv(['up', this.linkPath(name)]);
     if (res.code !== 0) {
@@ -119,8 +121,12 @@ export class RunitServiceManager implements ServiceManager {
   async status(name: string): Promise<ServiceState> {
     assertServiceName(name);
     if (!(await exists(this.linkPath(name)))) return 'missing';
-    const res = await this.processes.run('sv', ['status', this.linkPath(name)], { allowFailure: true, timeoutMs: 15_000 });
-    return parseSvStatus(res.stdout);
+    const svStatus = async () => parseSvStatus((await this.processes.run('sv', ['status', this.linkPath(name)], { allowFailure: true, timeoutMs: 15_000 })).stdout);
+    const state = await svStatus();
+    // Linked but not yet picked up by a running supervisor: its state is known within seconds.
+    if (state !== 'unknown' || (await findRunsvdir(this.serviceDir)) === undefined) return state;
+    await this.waitSupervised(name);
+    return svStatus();
   }
 
   /** Waits for the readiness line (written after the last start()) or port, bounded by readiness.timeoutMs. */
@@ -169,7 +175,10 @@ export class RunitServiceManager implements ServiceManager {
     for (const key of await listDir(join(defDir, 'env'))) {
       env[key] = ((await this.files.readText(join(defDir, 'env', key))) ?? '').split('\n')[0] ?? '';
     }
-    return describeRunitFiles({ run, env, down: await exists(join(defDir, 'down')) });
+    // Autostart is the registered intent: until start(), `down` is also present for an autoStart service.
+    const stored = await this.files.readText(join(defDir, definitionFile));
+    const down = stored === undefined ? await exists(join(defDir, 'down')) : (JSON.parse(stored) as ServiceDefinition).autoStart === false;
+    return describeRunitFiles({ run, env, down });
   }
 
   /** Starts `runsvdir -P dir` (detached, pid recorded in dir) unless one already supervises dir. */
