@@ -271,6 +271,10 @@ export async function connectAgent(socketPath: string, token: string): Promise<A
     exportBundle: (i) => call('exportBundle', i),
     importBundle: (i) => call('importBundle', i),
     importSpc: (i) => call('importSpc', i),
+    detectMigration: (i) => call('detectMigration', i),
+    planMigration: (i) => call('planMigration', i),
+    applyMigration: (i, e) => call('applyMigration', i, e),
+    resumeMigration: (i, e) => call('resumeMigration', i, e),
   };
   return { backend, close: () => socket.end(), closed };
 }

@@ -18,7 +18,7 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     return agent;
   };
   const current = async (): Promise<InstallerBackend> => (agent ? await agent : local);
-  const run = (m: 'apply' | 'resume' | 'rollback') => async (input: never, onEvent: EventSink) =>
+  const run = (m: 'apply' | 'resume' | 'rollback' | 'applyMigration' | 'resumeMigration') => async (input: never, onEvent: EventSink) =>
     ((await viaAgent())[m] as (i: unknown, e: EventSink) => ReturnType<InstallerBackend['apply']>)(input, onEvent);
   return {
     environment: () => local.environment(),
@@ -35,5 +35,10 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     cancel: async () => (agent ? (await agent).cancel() : local.cancel()),
     status: async (i) => (await current()).status(i),
     saveDiagnostics: async () => (await current()).saveDiagnostics(),
+    // Detection and the migration plan read the node (and the database with the superuser) unelevated, like plan.
+    detectMigration: async (i) => (await current()).detectMigration(i),
+    planMigration: async (i) => (await current()).planMigration(i),
+    applyMigration: run('applyMigration'),
+    resumeMigration: run('resumeMigration'),
   };
 }

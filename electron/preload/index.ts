@@ -24,6 +24,10 @@ const METHODS = [
   'exportBundle',
   'importBundle',
   'importSpc',
+  'detectMigration',
+  'planMigration',
+  'applyMigration',
+  'resumeMigration',
 ] as const satisfies readonly InstallerMethod[];
 // Compile-time proof that every contract method is exposed.
 type Missing = Exclude<InstallerMethod, (typeof METHODS)[number]>;

@@ -75,6 +75,46 @@ export interface ImportBundleRequest {
 
 export type EventSink = (e: ProgressEvent) => void;
 
+/** The guide's three upgrade scenarios. */
+export type MigrationScenario = 'sync-older' | 'sync-current' | 'shared-older';
+
+/** The migration settings file (`spsetup migrate --settings`): the node's role, the backup folder and the node's target settings. */
+export interface MigrationInput {
+  readonly role: 'central' | 'rim';
+  readonly backupDir: string;
+  readonly includeArchivedLogs?: boolean;
+  /** The node after the migration; database.password may be left out (read from the node). */
+  readonly settings: SettingsInput;
+}
+export interface MigrationRequest {
+  readonly migration: MigrationInput;
+}
+export interface MigrationApplyRequest extends MigrationRequest {
+  readonly planId: string;
+}
+
+/** What detection found on the node (never a secret). */
+export interface DetectedMigration {
+  readonly scenario: MigrationScenario;
+  /** The scenario in words, e.g. "synchronized persistence, current release". */
+  readonly title: string;
+  readonly release: string;
+  readonly currentRelease: string;
+  /** The repository database the node's configuration points at. */
+  readonly database: { readonly host: string; readonly port: number; readonly name: string; readonly user: string };
+  readonly nodes: readonly { readonly hostname: string; readonly isCentral: boolean }[];
+  readonly tables: number;
+  readonly rows: number;
+  /** A migration of this node started and did not finish: Resume continues it. */
+  readonly unfinished: boolean;
+}
+
+export interface MigrationPlanResult {
+  readonly detected: DetectedMigration;
+  readonly plan: Plan;
+  readonly preflight: readonly CheckOutcome[];
+}
+
 /** What the back end offers the wizard. Every method may reject with an ErrorInfo-shaped error. */
 export interface InstallerBackend {
   environment(): Promise<EnvironmentInfo>;
@@ -91,11 +131,18 @@ export interface InstallerBackend {
   exportBundle(input: ExportBundleRequest): Promise<{ readonly path: string; readonly passphrase: string }>;
   importBundle(input: ImportBundleRequest): Promise<{ readonly masked: Readonly<Record<string, unknown>>; readonly settings: SettingsInput }>;
   importSpc(input: { readonly text: string }): Promise<{ readonly settings: SettingsInput; readonly warnings: readonly string[] }>;
+  /** Reads the existing node and names its upgrade scenario; changes nothing. */
+  detectMigration(input: MigrationRequest): Promise<DetectedMigration>;
+  /** Detection, preflight and the whole migration plan; changes nothing. */
+  planMigration(input: MigrationRequest): Promise<MigrationPlanResult>;
+  applyMigration(input: MigrationApplyRequest, onEvent: EventSink): Promise<RunResult>;
+  /** Continues this node's unfinished migration at its first unfinished step. */
+  resumeMigration(input: MigrationRequest, onEvent: EventSink): Promise<RunResult>;
 }
 
 export type InstallerMethod = keyof InstallerBackend;
 /** Methods that stream progress events while they run. */
-export const STREAMING_METHODS = ['apply', 'resume', 'rollback'] as const;
+export const STREAMING_METHODS = ['apply', 'resume', 'rollback', 'applyMigration', 'resumeMigration'] as const;
 export type StreamingMethod = (typeof STREAMING_METHODS)[number];
 
 /** The request payload of a method (undefined for methods without one). */
@@ -121,6 +168,16 @@ const settingsPayload = z.custom<SettingsInput>((v) => plainObject(v) && JSON.st
 });
 const noPayload = z.union([z.undefined(), z.null()]).transform(() => undefined);
 const settingsRequest = z.object({ settings: settingsPayload }).strict();
+/** The migration file's own fields are checked here; its settings, like install settings, by the back end. */
+export const migrationInputSchema = z
+  .object({
+    role: z.enum(['central', 'rim'], { message: 'the role is central or rim' }),
+    backupDir: z.string().trim().min(1, 'a backup folder is required').max(4096),
+    includeArchivedLogs: z.boolean().optional(),
+    settings: settingsPayload,
+  })
+  .strict();
+const migrationRequest = z.object({ migration: migrationInputSchema }).strict();
 
 /** The zod schema of every method's request payload. */
 export const requestSchemas = {
@@ -152,6 +209,10 @@ export const requestSchemas = {
     .strict()
     .refine((r) => (r.path === undefined) !== (r.bytesBase64 === undefined), { message: 'give either a path or the file contents' }),
   importSpc: z.object({ text: z.string().max(1024 * 1024) }).strict(),
+  detectMigration: migrationRequest,
+  planMigration: migrationRequest,
+  applyMigration: z.object({ planId: z.string().min(1).max(200), migration: migrationInputSchema }).strict(),
+  resumeMigration: migrationRequest,
 } as const satisfies { readonly [M in InstallerMethod]: z.ZodType };
 
 /** Every method name, in a stable order. */
@@ -162,7 +223,7 @@ export function isInstallerMethod(name: unknown): name is InstallerMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
 }
 
-/** True for apply, resume and rollback. */
+/** True for the methods that stream progress (apply, resume, rollback and the migration's run and resume). */
 export function isStreamingMethod(name: InstallerMethod): name is StreamingMethod {
   return (STREAMING_METHODS as readonly string[]).includes(name);
 }

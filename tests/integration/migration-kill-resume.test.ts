@@ -3,8 +3,8 @@
  * (once the copy journal holds KILL_AT verified files), then run again: it continues with the
  * copy, does not copy the files finished before the kill again (the copy step's count, and their
  * inode and birth time are unchanged), and ends in the state of an uninterrupted migration.
- * On the way, the generic `spsetup resume` refuses the unfinished migration and names the
- * command that continues it, changing nothing.
+ * On the way, the generic `spsetup resume` and `spsetup rollback` refuse the unfinished migration
+ * and name the command that continues it, changing nothing.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -92,12 +92,15 @@ describe.skipIf(skip)(`migration killed during the copy${skip ? ` (skipped: ${sk
       await before.close();
     }
 
-    // 2. The generic resume does not know migration steps: it names the right command, and changes nothing.
+    // 2. The generic resume and rollback do not know migration steps: they name the right command and change nothing.
     const journalBefore = await readFile(join(site.dirs.stateDir, 'journal.jsonl'), 'utf8');
     const generic = await runCli(['resume', '--settings', nodeSettings], { netns: site.netns });
     expect(generic.code, generic.stdout + generic.stderr).toBe(2);
     expect(generic.stderr).toMatch(/last plan on this node is a migration/);
     expect(generic.stderr).toMatch(/spsetup migrate resume --settings/);
+    const rollback = await runCli(['rollback', '--settings', nodeSettings], { netns: site.netns });
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(2);
+    expect(rollback.stderr).toMatch(/does not roll back it[\s\S]*spsetup migrate resume --settings/);
     expect(await readFile(join(site.dirs.stateDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
 
     // 3. Run again: it continues the unfinished migration.

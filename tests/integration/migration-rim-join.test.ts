@@ -50,7 +50,8 @@ describe.skipIf(skip)(`a rim node joins a migrated site${skip ? ` (skipped: ${sk
   beforeAll(async () => {
     await createHub(hub);
     site = await buildSyncSite({ kind: 'sync-older', startServices: true, smallFiles: 80, largeFiles: 1, largeSize: 512 * 1024, hostname: centralIp, network: { hub, address: `${centralIp}/24` } });
-    oldRim = await buildSyncSite({ kind: 'sync-older', startServices: true, smallFiles: 60, largeFiles: 1, largeSize: 256 * 1024, hostname: oldRimIp, network: { hub, address: `${oldRimIp}/24` } });
+    // The site's service account is one account on every node (the guide).
+    oldRim = await buildSyncSite({ kind: 'sync-older', startServices: true, smallFiles: 60, largeFiles: 1, largeSize: 256 * 1024, hostname: oldRimIp, network: { hub, address: `${oldRimIp}/24` }, account: site.account });
     rim = await makeNodeDirs('mrim');
     await attachNode(hub, rimNs, `${rimIp}/24`);
   }, 60_000);
@@ -124,7 +125,6 @@ describe.skipIf(skip)(`a rim node joins a migrated site${skip ? ` (skipped: ${sk
       ...doc.settings,
       database: { ...localDb, host: centralIp, port: site.dbPort, password: site.password },
       share: { root: site.shareRoot },
-      serviceAccount: { user: site.account, isAdministrator: false },
       hostname: oldRimIp,
     };
     const file = await writeSettings(join(oldRim.dirs.root, 'migrate.json'), { ...doc, settings });

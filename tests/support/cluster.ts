@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -217,10 +217,6 @@ export function randomPassword(): string {
   return `Pw-${randomBytes(12).toString('base64url')}`;
 }
 
-/** Makes a folder (for settings of tests that need one in place). */
-export async function ensureDir(path: string, mode = 0o755): Promise<void> {
-  await mkdir(path, { recursive: true, mode });
-}
 
 const namespaces = new Set<string>();
 

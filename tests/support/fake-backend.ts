@@ -145,6 +145,23 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): InstallerBacke
       calls.push('rollback');
       return runSteps('rollback', onEvent);
     },
+    // The migration screens are tested against the real back end (tests/e2e/migrate.spec.ts).
+    async detectMigration() {
+      calls.push('detectMigration');
+      throw notInThisDouble('detectMigration');
+    },
+    async planMigration() {
+      calls.push('planMigration');
+      throw notInThisDouble('planMigration');
+    },
+    async applyMigration() {
+      calls.push('applyMigration');
+      throw notInThisDouble('applyMigration');
+    },
+    async resumeMigration() {
+      calls.push('resumeMigration');
+      throw notInThisDouble('resumeMigration');
+    },
     async status() {
       calls.push('status');
       return { nodes: [{ hostname: 'node1.example.test', isCentral: true, lastSeen: '2025-01-01T00:00:00Z' }], services: [{ name: 'repository', state: 'running' }] };
@@ -178,4 +195,9 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): InstallerBacke
       return { settings: { database: { install: 'existing', host: 'db.example.test', port: 4432, password: 'x' } } as SettingsInput, warnings: ['spc.cfg has no share folders.'] };
     },
   };
+}
+
+/** The layout double covers the install screens only. */
+function notInThisDouble(method: string): Error {
+  return new Error(`${method} is not part of the layout test double; tests/e2e/migrate.spec.ts uses the real back end.`);
 }

@@ -48,6 +48,8 @@ export interface SyncSiteOptions {
   readonly password?: string;
   /** Put the node on a hub's LAN (tests/support/cluster.ts) at this address (CIDR, 10.250.x.x) instead of a namespace of its own. */
   readonly network?: { readonly hub: string; readonly address: string };
+  /** An existing service account to run as (another node's: a site has one); not removed by cleanup. Default: a new one. */
+  readonly account?: string;
 }
 
 export interface SyncSite {
@@ -113,7 +115,7 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
   const kind = options.kind ?? 'sync-current';
   const dirs = await makeNodeDirs('mig');
   const netns = clusterNetnsName('mig');
-  const account = accountName('mg');
+  const account = options.account ?? accountName('mg');
   const hostname = options.hostname ?? '127.0.0.1';
   const password = options.password ?? `Pw&<x>"q'${Math.random().toString(36).slice(2, 10)}`;
   const superuserPassword = `Su-${Math.random().toString(36).slice(2, 12)}`;
@@ -126,7 +128,7 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
   const configPath = join(dirs.installDir, 'Repository', 'Repository.exe.config');
   const cleanup = async () => {
     await cleanupNode(dirs);
-    await removeUser(account);
+    if (!options.account) await removeUser(account);
     await deleteClusterNetns();
   };
   try {
@@ -134,7 +136,7 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
     else await createIsolatedNetns(netns);
     const ids = await ensureOsUser();
     const run = (f: string, a: string[]) => new Promise<void>((r, j) => spawn(f, a, { stdio: 'ignore' }).once('exit', (c) => (c === 0 ? r() : j(new Error(`${f} ${a.join(' ')}: ${c}`)))));
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', account]);
+    if (!options.account) await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', account]);
     const tree = await generateContentTree({ root: dirs.root, smallFiles: options.smallFiles ?? 300, largeFiles: options.largeFiles ?? 2, largeSize: options.largeSize ?? 3 * 1024 * 1024 });
     await cp(manifest.mediaDir!, dirs.installDir, { recursive: true, preserveTimestamps: true });
 
@@ -225,8 +227,11 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
       connect: (database = manifest.database.name) => connectPostgres({ host: socketDir, port: dbPort, user: 'postgres', password: superuserPassword, database }),
       cleanup,
     };
+    // Start them as a boot would (registering leaves a service down until its first start).
+    await sys.services.start(manifest.database.service.name);
     await waitFor('the database did not start', async () => (await site.connect()).close().then(() => true), 30_000);
     if (options.startServices) {
+      for (const s of layout.services) if (s.spec) await sys.services.start(s.def.name);
       const log = join(dirs.dataDir, 'log', 'repository.log');
       await waitFor('the repository did not start', async () => (await readFile(log, 'utf8')).includes('Repository service started'), 30_000);
     }

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { UserError, toErrorInfo } from '../../shared/errors.js';
-import type { CheckOutcome, EnvironmentInfo, InstallerBackend, RunResult as WizardRunResult } from '../../shared/ipc.js';
+import type { CheckOutcome, DetectedMigration, EnvironmentInfo, InstallerBackend, MigrationInput, RunResult as WizardRunResult } from '../../shared/ipc.js';
 import type { ProgressEvent } from '../../shared/plan.js';
 import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../../shared/settings.js';
 import { PRODUCTS, getManifest } from '../../product/index.js';
@@ -20,6 +20,11 @@ import { composeContext } from './context.js';
 import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall, type InstallerContext, type PreparedInstall } from './installer.js';
 import { resolveSecrets, validateSettings } from './load-settings.js';
 import { checkDatabase, checkHostname, checkShare } from './preflight.js';
+import { detectSite, type DetectedSite } from '../migration/detect.js';
+import { applyMigration, hasUnfinishedMigration, prepareMigration, resumeMigration, type PreparedMigration } from '../migration/migration.js';
+import { migrationFileSchema, nodeFolders, targetSettings, type MigrationFile } from '../migration/migration-settings.js';
+import { DEFAULT_REPOSITORY_CONFIG_FILE } from '../migration/repository-config.js';
+import { readRepositoryPassword } from '../migration/steps/repository-password.js';
 import { Reporter } from './reporter.js';
 import { readStatus } from './status.js';
 
@@ -60,6 +65,42 @@ export interface BackendOptions {
 }
 
 const DEFAULT_PRODUCT = 'reference' as const;
+
+/** The migration file as `spsetup migrate` reads it (defaults applied); the IPC schema already checked its shape. */
+function migrationFileOf(input: MigrationInput): MigrationFile {
+  const parsed = migrationFileSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const list = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+  throw new UserError('invalid-input', `The migration settings have invalid fields: ${list}.`, 'Correct the fields on the Migrate an existing site screen.');
+}
+
+/** The existing node's product, folders and repository configuration path, as the migration reads them. */
+function migrationSite(file: MigrationFile, platform: 'win32' | 'linux') {
+  const folders = nodeFolders(file);
+  const manifest = getManifest(folders.product === 'qlik-sense' ? 'qlik-sense' : 'reference');
+  const base = defaultPaths(platform, manifest.folder);
+  const installDir = folders.installDir ?? base.installDir;
+  const configPath = join(installDir, (manifest.repositoryConfigFile ?? DEFAULT_REPOSITORY_CONFIG_FILE).replace(/\\/g, '/'));
+  return { manifest, installDir, dataDir: folders.dataDir ?? base.dataDir, configPath };
+}
+
+/** What the wizard shows of a detected site (no secret: the connection's password stays here). */
+function describeDetected(d: DetectedSite, unfinished: boolean): DetectedMigration {
+  const c = d.facts.connection;
+  const db = d.facts.database;
+  const counts = Object.values(db?.rowCounts ?? {});
+  return {
+    scenario: d.scenario,
+    title: d.title,
+    release: d.release,
+    currentRelease: d.currentRelease,
+    database: { host: c?.host ?? '', port: c?.port ?? 0, name: c?.database ?? '', user: c?.userId ?? '' },
+    nodes: (db?.nodes ?? []).map((n) => ({ hostname: n.hostname, isCentral: n.is_central })),
+    tables: db?.tables.length ?? 0,
+    rows: counts.reduce((a, b) => a + b, 0),
+    unfinished,
+  };
+}
 
 /** Creates the back end the wizard talks to. */
 export function createBackend(options: BackendOptions = {}): InstallerBackend {
@@ -134,6 +175,21 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
   };
 
   const parse = (input: SettingsInput): Settings => validateSettings(input);
+
+  const migrations = new Map<string, PreparedMigration>();
+  /** The system for the migration's node: only its service manager and state folder are read before validation (as the CLI does). */
+  const migrationContext = (file: MigrationFile): InstallerContext => {
+    const raw = file.settings as { services?: { manager?: Settings['services']['manager']; runitDir?: string }; stateDir?: string };
+    const services = { manager: raw.services?.manager ?? 'auto', ...(raw.services?.runitDir ? { runitDir: raw.services.runitDir } : {}) };
+    return contextFor({ services, ...(raw.stateDir ? { stateDir: raw.stateDir } : {}) } as Settings);
+  };
+  const prepareMigrationOf = async (input: MigrationInput): Promise<PreparedMigration> => {
+    const file = migrationFileOf(input);
+    const result = await prepareMigration(file, migrationContext(file));
+    migrations.clear(); // only the plan on the migration's Ready screen may be applied
+    migrations.set(result.plan.id, result);
+    return result;
+  };
 
   const replan = async (input: SettingsInput) => {
     const settings = parse(input);
@@ -267,6 +323,30 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       };
       const warnings = [...imported.warnings, 'spc.cfg holds the database password in plain text: prefer a settings bundle, and delete the file once used.'];
       return { settings: mergeSpcSettings(baseSettings, imported.settings), warnings };
+    },
+    async detectMigration({ migration }) {
+      const file = migrationFileOf(migration);
+      const site = migrationSite(file, platform);
+      const detected = await detectSite(migrationContext(file).sys, { manifest: site.manifest, installDir: site.installDir, dataDir: site.dataDir });
+      return describeDetected(detected, hasUnfinishedMigration(file));
+    },
+    async planMigration({ migration }) {
+      const prepared = await prepareMigrationOf(migration);
+      return { detected: describeDetected(prepared.detected, hasUnfinishedMigration(migrationFileOf(migration))), plan: prepared.plan, preflight: prepared.preflight };
+    },
+    async applyMigration({ planId, migration }, onEvent) {
+      // As apply: the agent plans again, and an equal content-hash id proves it is the reviewed plan.
+      const prepared = migrations.get(planId) ?? (await prepareMigrationOf(migration));
+      if (prepared.plan.id !== planId) {
+        throw new UserError('stale-plan', 'The node changed since the migration plan was shown, so this plan is no longer current.', 'Go back to the migration plan to review the new one.');
+      }
+      return run(prepared.settings, 'migrate', onEvent, (ctx, hooks) => applyMigration(prepared, ctx, hooks));
+    },
+    async resumeMigration({ migration }, onEvent) {
+      const file = migrationFileOf(migration);
+      const existing = await readRepositoryPassword(migrationSite(file, platform).configPath).catch(() => undefined);
+      const settings = targetSettings(file, existing?.password);
+      return run(settings, 'migrate-resume', onEvent, (ctx, hooks) => resumeMigration(file, ctx, hooks));
     },
   };
 }

@@ -119,10 +119,17 @@ function httpApi(): WizardApi {
   return api as unknown as WizardApi;
 }
 
-const METHODS: readonly InstallerMethod[] = [
+const METHOD_LIST = [
   'environment', 'testDatabase', 'testShare', 'checkHostname', 'plan', 'apply', 'cancel',
   'resume', 'rollback', 'status', 'saveDiagnostics', 'exportBundle', 'importBundle', 'importSpc',
-];
+  'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration',
+] as const satisfies readonly InstallerMethod[];
+// Compile-time proof that every contract method is reachable from the wizard.
+type Missing = Exclude<InstallerMethod, (typeof METHOD_LIST)[number]>;
+const exhaustive: [Missing] extends [never] ? true : never = true;
+void exhaustive;
+
+const METHODS: readonly InstallerMethod[] = METHOD_LIST;
 
 function preloadApi(p: PreloadApi): WizardApi {
   const api: Record<string, unknown> = { onEvent: p.onEvent };

@@ -3,9 +3,10 @@
  * from the settings document. Validation is the back end's own zod schema, plus the few rules
  * that only make sense while typing (a password may not be left empty).
  */
+import { z } from 'zod';
 import { CONNECTIONS_PER_NODE, joinPath, settingsSchema } from '../../../electron/shared/settings.js';
 import type { Platform, SettingsInput } from '../../../electron/shared/settings.js';
-import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
+import type { EnvironmentInfo, MigrationInput } from '../../../electron/shared/ipc.js';
 
 export type ScreenId =
   | 'welcome'
@@ -18,6 +19,9 @@ export type ScreenId =
   | 'service'
   | 'hostname'
   | 'ready'
+  | 'migrate-site'
+  | 'migrate-access'
+  | 'migration-ready'
   | 'installing'
   | 'finished';
 
@@ -32,6 +36,9 @@ export const SCREEN_TITLES: Readonly<Record<ScreenId, string>> = {
   service: 'Service credentials',
   hostname: 'Host name',
   ready: 'Ready to install',
+  'migrate-site': 'Existing site',
+  'migrate-access': 'Database and service',
+  'migration-ready': 'Ready to migrate',
   installing: 'Installing',
   finished: 'Finished',
 };
@@ -46,6 +53,11 @@ export type SubFolder = (typeof SUB_FOLDERS)[number][0];
 
 export interface Form {
   licenceAccepted: boolean;
+  /** Install a node, or migrate an existing site to shared persistence. */
+  task: 'install' | 'migrate';
+  migrationRole: 'central' | 'rim';
+  backupDir: string;
+  includeArchivedLogs: boolean;
   product: 'reference' | 'qlik-sense';
   mode: 'create' | 'join';
   clusterId: string;
@@ -87,8 +99,13 @@ export interface Form {
 export function initialForm(env?: EnvironmentInfo): Form {
   const platform = env?.platform ?? 'linux';
   const shareRoot = env?.defaults.shareRoot ?? '';
+  const stateDir = env?.defaults.stateDir ?? '';
   const form: Form = {
     licenceAccepted: false,
+    task: 'install',
+    migrationRole: 'central',
+    backupDir: stateDir === '' ? '' : joinPath(platform, stateDir, 'migration-backup'),
+    includeArchivedLogs: true,
     product: (env?.products.find((p) => p.id === 'reference') ?? env?.products[0])?.id === 'qlik-sense' ? 'qlik-sense' : 'reference',
     mode: 'create',
     clusterId: '',
@@ -121,7 +138,7 @@ export function initialForm(env?: EnvironmentInfo): Form {
     startServicesEdited: false,
     platform,
     runitDir: env?.defaults.runitDir ?? '',
-    stateDir: env?.defaults.stateDir ?? '',
+    stateDir,
   };
   deriveFields(form);
   return form;
@@ -137,6 +154,11 @@ export function deriveFields(form: Form): void {
   // The guide: with a service account without local Administrator privileges, do not start the
   // services at the end (the group permissions come first).
   if (!form.startServicesEdited) form.startServices = form.serviceIsAdministrator;
+  // A migration keeps the node's repository database: the central node creates the cluster on it, a rim node joins.
+  if (form.task === 'migrate') {
+    form.mode = form.migrationRole === 'central' ? 'create' : 'join';
+    form.dbInstall = 'existing';
+  }
   if (form.mode === 'join') form.dbInstall = 'existing';
 }
 
@@ -151,6 +173,7 @@ const toNumber = (s: string): number => (/^\s*\d+\s*$/.test(s) ? Number(s) : Num
 /** The settings document the form describes. */
 export function toSettings(form: Form): SettingsInput {
   const local = form.dbInstall === 'local';
+  const migrate = form.task === 'migrate';
   const settings: SettingsInput = {
     product: form.product,
     cluster: form.mode === 'join' && form.clusterId !== '' ? { mode: form.mode, id: form.clusterId } : { mode: form.mode },
@@ -164,6 +187,8 @@ export function toSettings(form: Form): SettingsInput {
       passwordConfirm: form.dbPasswordConfirm,
       superuser: form.superuser.trim(),
       ...(local ? { superuserPassword: form.superuserPassword, superuserPasswordConfirm: form.superuserPasswordConfirm } : {}),
+      // The migration finds the server's data folder and pg_dump through the superuser.
+      ...(migrate && form.superuserPassword !== '' ? { superuserPassword: form.superuserPassword } : {}),
       ...(form.mode === 'create'
         ? { listener: { listenAddresses: splitList(form.listenAddresses), ipRanges: splitList(form.ipRanges), maxConnections: toNumber(form.maxConnections) } }
         : {}),
@@ -192,6 +217,23 @@ export function toSettings(form: Form): SettingsInput {
   };
   return settings;
 }
+
+/** The migration settings file the form describes (an empty repository password is read from the node). */
+export function toMigration(form: Form): MigrationInput {
+  const settings = toSettings(form);
+  const db = { ...(settings.database ?? {}) } as Record<string, unknown>;
+  if (form.dbPassword === '') {
+    delete db['password'];
+    delete db['passwordConfirm'];
+  }
+  return { role: form.migrationRole, backupDir: form.backupDir.trim(), includeArchivedLogs: form.includeArchivedLogs, settings: { ...settings, database: db as SettingsInput['database'] } };
+}
+
+/** The migration file's own fields, checked as the user types. */
+const migrationFieldsSchema = z.object({
+  role: z.enum(['central', 'rim'], { message: 'choose central or rim' }),
+  backupDir: z.string().trim().min(1, 'a backup folder is required'),
+});
 
 /** Fills the form from imported settings (a bundle or spc.cfg); inline secrets fill password fields only. */
 export function applySettings(form: Form, s: SettingsInput): void {
@@ -252,7 +294,14 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
     }
   }
   if (!form.licenceAccepted) add('licence', 'accept the licence agreement to continue');
-  if (form.dbPassword === '') add('database.password', 'a password is required');
+  if (form.task === 'migrate') {
+    const m = migrationFieldsSchema.safeParse({ role: form.migrationRole, backupDir: form.backupDir });
+    if (!m.success) for (const issue of m.error.issues) add(`migration.${issue.path.map(String).join('.')}`, issue.message);
+    const backup = form.backupDir.trim().replace(/[\\/]+$/, '');
+    const inside = (dir: string): boolean => dir.trim() !== '' && (backup === dir.trim().replace(/[\\/]+$/, '') || backup.startsWith(`${dir.trim().replace(/[\\/]+$/, '')}${form.platform === 'win32' ? '\\' : '/'}`));
+    if (backup !== '' && (inside(form.dataDir) || inside(form.shareRoot))) add('migration.backupDir', 'the backup must be outside the data folder and the share');
+    if (form.migrationRole === 'central' && form.superuserPassword === '') add('database.superuserPassword', 'the superuser password is required to migrate the central node');
+  } else if (form.dbPassword === '') add('database.password', 'a password is required');
   if (form.dbInstall === 'local') {
     if (form.superuserPassword === '') add('database.superuserPassword', 'a password is required');
   }
@@ -275,11 +324,26 @@ export const SCREEN_FIELDS: Readonly<Partial<Record<ScreenId, readonly string[]>
   superuser: ['database.superuser', 'database.superuserPassword', 'database.superuserPasswordConfirm'],
   service: ['serviceAccount.user', 'serviceAccount.password', 'serviceAccount.passwordConfirm', 'serviceAccount.isAdministrator'],
   hostname: ['hostname'],
+  'migrate-site': ['migration.role', 'installDir', 'dataDir', 'migration.backupDir', 'hostname'],
+  'migrate-access': [
+    'database.host',
+    'database.port',
+    'database.name',
+    'database.user',
+    'database.password',
+    'database.passwordConfirm',
+    'database.superuser',
+    'database.superuserPassword',
+    'database.listener',
+    'plannedNodes',
+    'serviceAccount',
+  ],
 };
 
 /** The screen that owns a field path (to send the user back to fix it). */
 export function screenOfField(path: string): ScreenId | undefined {
   for (const [screen, fields] of Object.entries(SCREEN_FIELDS) as [ScreenId, readonly string[]][]) {
+    if (screen.startsWith('migrat')) continue;
     if (fields.some((f) => path === f || path.startsWith(`${f}.`))) return screen;
   }
   if (path.startsWith('database.listener')) return 'listener';
@@ -288,13 +352,19 @@ export function screenOfField(path: string): ScreenId | undefined {
 }
 
 /** The screens of the flow, in the guide's order, for the chosen mode and database. */
-export function screensFor(form: Pick<Form, 'mode' | 'dbInstall'>): ScreenId[] {
+export function screensFor(form: Pick<Form, 'mode' | 'dbInstall'> & Partial<Pick<Form, 'task'>>): ScreenId[] {
+  if (form.task === 'migrate') return ['welcome', 'migrate-site', 'migrate-access', 'share', 'migration-ready', 'installing', 'finished'];
   const out: ScreenId[] = ['welcome', 'cluster', 'database'];
   if (form.mode === 'create') out.push('listener');
   out.push('share', 'location');
   if (form.dbInstall === 'local') out.push('superuser');
   out.push('service', 'hostname', 'ready', 'installing', 'finished');
   return out;
+}
+
+/** The screen title for this task (the run screen says Migrating during a migration). */
+export function screenTitle(screen: ScreenId, task: Form['task']): string {
+  return task === 'migrate' && screen === 'installing' ? 'Migrating' : SCREEN_TITLES[screen];
 }
 
 /** True when an IP range admits every IPv4 or IPv6 address. */

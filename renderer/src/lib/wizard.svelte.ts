@@ -1,11 +1,12 @@
 /** The wizard's state (Svelte 5 runes): form, current screen, validation, environment. */
-import type { EnvironmentInfo, PlanResult, RunResult } from '../../../electron/shared/ipc.js';
+import type { EnvironmentInfo, MigrationInput, PlanResult, RunResult } from '../../../electron/shared/ipc.js';
 import type { ProgressEvent } from '../../../electron/shared/plan.js';
 import { Run } from './run.svelte.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 import type { SettingsInput } from '../../../electron/shared/settings.js';
 import { api, errorOf } from './api.js';
-import { applySettings, computeIssues, deriveFields, initialForm, SCREEN_FIELDS, screensFor, toSettings } from './form.js';
+import { applySettings, computeIssues, deriveFields, initialForm, SCREEN_FIELDS, screensFor, toMigration, toSettings } from './form.js';
+import { Migration } from './migration.svelte.js';
 import type { Form, ScreenId } from './form.js';
 
 export class Wizard {
@@ -33,6 +34,11 @@ export class Wizard {
   /** The settings document for the back end. */
   settings(): SettingsInput {
     return toSettings(this.form);
+  }
+
+  /** The migration settings file for the back end (the Migrate an existing site flow). */
+  migration(): MigrationInput {
+    return toMigration(this.form);
   }
 
   /** Re-derives dependent fields after an edit. */
@@ -88,6 +94,8 @@ export class Flow {
   planError = $state<ErrorInfo | undefined>(undefined);
   planning = $state(false);
   run = new Run();
+  /** Detection, plan and run of the Migrate an existing site flow. */
+  readonly migration: Migration = new Migration(this);
   canInstall = $derived(
     this.planResult !== undefined && 'plan' in this.planResult && this.planResult.preflight.every((c) => c.ok) && !this.planning,
   );
@@ -108,7 +116,8 @@ export class Flow {
     }
   }
 
-  private async stream(start: (onEvent: (e: ProgressEvent) => void) => Promise<RunResult>): Promise<void> {
+  /** Runs a streaming call, feeding its events to the progress view; on success shows Finished. */
+  async stream(start: (onEvent: (e: ProgressEvent) => void) => Promise<RunResult>): Promise<void> {
     const unsubscribe = api().onEvent((e) => this.run.onEvent(e));
     try {
       this.run.finish(await start((e) => this.run.onEvent(e)));
@@ -130,6 +139,7 @@ export class Flow {
   }
 
   async resume(): Promise<void> {
+    if (this.wizard.form.task === 'migrate') return this.migration.resume();
     this.run.continue();
     await this.stream(() => api().resume({ settings: this.wizard.settings() }));
   }

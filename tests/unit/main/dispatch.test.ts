@@ -48,7 +48,7 @@ describe('IPC payload validation', () => {
 
   it('has a schema for every method', () => {
     expect([...INSTALLER_METHODS].sort()).toEqual(
-      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare'].sort(),
+      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration'].sort(),
     );
   });
 });

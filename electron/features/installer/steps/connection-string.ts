@@ -1,4 +1,5 @@
 /** Step kind: the repository connection string, kept as a protected secret readable only by the service account. */
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
 import { formatConnectionString } from '../../../shared/connection-string.js';
@@ -13,6 +14,14 @@ const params = z.object({
   password: secretRef,
 });
 
+/** Whether the service account owns the file and its folder (always true where ownership is an ACL: Windows). */
+async function ownedBy(sys: System, path: string, account: string): Promise<boolean> {
+  if (sys.platform === 'win32') return true;
+  const user = await sys.processes.lookupUser(account);
+  const [file, dir] = await Promise.all([sys.files.stat(path), sys.files.stat(dirname(path))]);
+  return user !== undefined && file?.uid === user.uid && dir?.uid === user.uid;
+}
+
 /** The `connection-string` step kind. */
 export const connectionStringStep = defineStepKind<typeof params, System>({
   kind: 'connection-string',
@@ -21,9 +30,13 @@ export const connectionStringStep = defineStepKind<typeof params, System>({
     const current = await sys.secretStore.get(p.path).catch(() => undefined);
     if (current === undefined) return { action: 'create', summary: `Store the connection string in ${p.path} (readable by ${p.account} only)` };
     const wanted = formatConnectionString({ ...p.fields, password: secret(p.password.secret) });
-    return current === wanted ? { action: 'noop', summary: 'The connection string is up to date' } : { action: 'update', summary: `Update the connection string in ${p.path}` };
+    if (current !== wanted) return { action: 'update', summary: `Update the connection string in ${p.path}` };
+    if (!(await ownedBy(sys, p.path, p.account))) return { action: 'update', summary: `Make the connection string readable by ${p.account} (another account owns it)` };
+    return { action: 'noop', summary: 'The connection string is up to date' };
   },
   async apply(p, { sys, secret }) {
+    // The folder may have been made for another service account by an earlier install.
+    if (sys.platform !== 'win32') await sys.files.ensureDir(dirname(p.path), { mode: 0o700, owner: p.account });
     await sys.secretStore.put(p.path, formatConnectionString({ ...p.fields, password: secret(p.password.secret) }), p.account);
   },
   async verify(p, { sys, secret }) {

@@ -20,6 +20,7 @@ import { ProgressTracker } from './progress.js';
 import type { CopiedFile, CopyOptions, CopyResult, JournalEntry } from './types.js';
 import { walkTree } from './walk-tree.js';
 import type { WalkedFile } from './walk-tree.js';
+import { formatBytes } from '../../../shared/format.js';
 
 const DEFAULT_CONCURRENCY = 8;
 const LARGE_CONCURRENCY = 2;
@@ -211,17 +212,6 @@ async function nearestExisting(p: string): Promise<string> {
   }
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 function missingResult(source: string, target: string, ms: number): CopyResult {
   return {

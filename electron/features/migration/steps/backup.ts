@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
 import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
-import { dbLogin, formatBytes } from './common.js';
+import { dbLogin } from './common.js';
+import { formatBytes } from '../../../shared/format.js';
 import { copyFolders, describeSurvey, manifestCoversSources, missingFiles, readManifest, surveyFolders, writeManifest, type FolderCopy } from './content-copy.js';
 
 const folder = z.object({ id: z.string(), label: z.string(), source: z.string(), target: z.string() });

@@ -11,7 +11,7 @@ import type { StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { copyTree, type CopyProgress } from '../copy/index.js';
 import { walkTree } from '../copy/walk-tree.js';
-import { formatBytes, formatDuration } from './common.js';
+import { formatBytes, formatDuration } from '../../../shared/format.js';
 
 export interface FolderCopy {
   readonly id: string;

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
-import { connectLogin, dbLogin, quoteIdent } from './common.js';
+import { escapeIdentifier } from 'pg';
+import { connectLogin, dbLogin } from './common.js';
 import { readManifest } from './content-copy.js';
 
 const params = z.object({ database: dbLogin, tables: z.array(z.string()).min(1), requireManifest: z.string().optional() });
@@ -14,9 +15,9 @@ const params = z.object({ database: dbLogin, tables: z.array(z.string()).min(1),
 async function counts(conn: { query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> }, tables: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of tables) {
-    const [exists] = await conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [quoteIdent(t)]);
+    const [exists] = await conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [escapeIdentifier(t)]);
     if (!exists?.ok) throw new UserError('database', `The synchronization table "${t}" does not exist in the repository database.`, 'Check that the settings point at this site\'s repository database.');
-    const [row] = await conn.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteIdent(t)}`);
+    const [row] = await conn.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${escapeIdentifier(t)}`);
     out[t] = Number(row?.n ?? 0);
   }
   return out;
@@ -45,7 +46,7 @@ export const truncateSyncStep = defineStepKind<typeof params, System>({
     try {
       await conn.query('BEGIN');
       try {
-        await conn.query(`TRUNCATE ${p.tables.map(quoteIdent).join(', ')} CASCADE`);
+        await conn.query(`TRUNCATE ${p.tables.map(escapeIdentifier).join(', ')} CASCADE`);
         await conn.query('COMMIT');
       } catch (err) {
         await conn.query('ROLLBACK').catch(() => undefined);
