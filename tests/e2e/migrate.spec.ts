@@ -14,9 +14,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { register } from 'node:module';
 import { clusterSkipReason, processesUnder } from '../support/cluster.js';
-import type { SyncSite } from '../support/sync-site.js';
+import { buildSyncSite, readMigratedState, type SyncSite } from '../support/sync-site.js';
 import { axeScan, HAS_RENDERER, heading, screenshotter } from './helpers.js';
 import { tabTo } from './keyboard.js';
 import { startWizardNode } from './netns-node.js';
@@ -29,21 +28,8 @@ test.describe.configure({ mode: 'serial', timeout: 150_000 });
 let site: SyncSite | undefined;
 let node: WizardNode | undefined;
 
-// tests/support/pg-server.ts (imported by sync-site.ts) registers a vitest afterAll when loaded,
-// which throws outside vitest. It starts no server for buildSyncSite, so here `vitest` resolves to
-// no-op hooks, and sync-site is loaded after that.
-const VITEST_STUB = `data:text/javascript,${encodeURIComponent('const noop = () => {}; export { noop as afterAll, noop as beforeAll, noop as afterEach, noop as beforeEach };')}`;
-const RESOLVE_HOOK = `export async function resolve(specifier, context, next) { return specifier === 'vitest' ? { url: ${JSON.stringify(VITEST_STUB)}, shortCircuit: true } : next(specifier, context); }`;
-let hooked = false;
-async function loadSyncSite(): Promise<typeof import('../support/sync-site.js')> {
-  if (!hooked) register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
-  hooked = true;
-  return import('../support/sync-site.js');
-}
-
 test.beforeAll(async () => {
   test.setTimeout(90_000);
-  const { buildSyncSite } = await loadSyncSite();
   site = await buildSyncSite({ kind: 'sync-current', smallFiles: 120, largeFiles: 1, largeSize: 2 * 1024 * 1024 });
   node = await startWizardNode({
     netns: site.netns,
@@ -164,7 +150,6 @@ test('migrate a synchronized site through the wizard: detection, plan, run, resu
   expect(await heading(page)).toBe('Finished');
 
   // What a user checks: the content on the share, the node in shared persistence, registered as central.
-  const { readMigratedState } = await loadSyncSite();
   const state = await readMigratedState(s);
   expect(state.wrongFiles).toEqual([]);
   expect(state.sharedPersistence).toBe(true);

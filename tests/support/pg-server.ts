@@ -2,19 +2,20 @@
  * Throwaway real PostgreSQL servers for tests: a fresh cluster in a temp dir, run as the
  * `postgres` OS user on a free port, its socket in the temp dir; always removed afterwards.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { connectPostgres } from '../../electron/system/postgres/client.js';
 import type { PgConnection } from '../../electron/system/postgres/client.js';
 import { readConfSetting, setConfSettings } from '../../electron/system/postgres/conf-editor.js';
-import { findServerBinaries, initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
+import { initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
 
-export const OS_USER = 'postgres';
+import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-tools.js';
+
+// Helpers that need no test runner live in pg-tools.ts (Playwright specs import them too).
+export { binDirOf, ensureOsUser, freePort, OS_USER };
 
 export interface TestServerOptions {
   readonly flavor: 'debian15' | 'embedded17';
@@ -51,41 +52,6 @@ const running = new Set<TestServer>();
 afterAll(async () => {
   for (const s of [...running]) await s.stop();
 });
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** The bin dir of a flavor. */
-export function binDirOf(flavor: TestServerOptions['flavor']): string {
-  const want = flavor === 'embedded17' ? 'embedded' : 'system';
-  const found = findServerBinaries().find((b) => b.flavor === want && (want === 'embedded' || b.major === 15));
-  if (!found) throw new Error(`PostgreSQL binaries for ${flavor} are not installed`);
-  return found.binDir;
-}
-
-function run(file: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve) => execFile(file, [...args], { timeout: 15_000 }, (err) => resolve(err ? 1 : 0)));
-}
-
-/** Makes sure the `postgres` OS user exists (as root). */
-export async function ensureOsUser(): Promise<{ uid: number; gid: number }> {
-  const find = async () => {
-    const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${OS_USER}:`));
-    return line ? { uid: Number(line.split(':')[2]), gid: Number(line.split(':')[3]) } : undefined;
-  };
-  const ids = (await find()) ?? ((await run('useradd', ['--system', '--user-group', '--no-create-home', OS_USER])) === 0 ? await find() : undefined);
-  if (!ids) throw new Error(`cannot create the ${OS_USER} user`);
-  return ids;
-}
 
 /** Starts a fresh server; stop() (or the file's afterAll) removes everything. */
 export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {

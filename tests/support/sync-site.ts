@@ -31,7 +31,7 @@ import { connectPostgres, type PgConnection } from '../../electron/system/postgr
 import { createPosixSystem } from '../../electron/system/system.js';
 import { accountName, attachNode, cleanupNode, clusterNetnsName, createIsolatedNetns, deleteClusterNetns, makeNodeDirs, REPO_ROOT, removeUser, type NodeDirs } from './cluster.js';
 import { generateContentTree, type ContentTree } from './content-tree.js';
-import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-server.js';
+import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-tools.js';
 
 export type SiteKind = 'sync-older' | 'sync-current' | 'shared-older';
 export const OLDER_RELEASE = '0.9.0';
