@@ -56,6 +56,7 @@ export class PosixFiles implements Files {
     const mode = access?.mode ?? previous?.mode ?? defaultFileMode;
     const uid = ids.uid ?? (previous && !access?.owner ? previous.uid : -1);
     const gid = ids.gid ?? (previous && !access?.group ? previous.gid : -1);
+    await removeStaleTemps(dir, basename(target));
     const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     // 'wx' + 0600: nobody else can open the temp file, whatever the umask, until its final mode is set.
     const handle = await open(temp, 'wx', 0o600);
@@ -215,5 +216,14 @@ async function syncDir(dir: string): Promise<void> {
     // some file systems refuse fsync on directories; the rename is still atomic
   } finally {
     await handle.close();
+  }
+}
+
+/** Removes temp files a killed earlier write of the same target left behind (our own naming only). */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (entry.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(entry.slice(prefix.length))) await rm(join(dir, entry), { force: true });
   }
 }

@@ -57,6 +57,16 @@ describe('writeAtomic', () => {
     expect([after.mode & 0o7777, after.uid, after.gid]).toEqual([0o600, uid, gid]);
   });
 
+  it('removes the temp file a killed earlier write of the same file left, and nothing else', async () => {
+    const dir = join(temp.path, 'stale');
+    await mkdir(dir);
+    await writeFile(join(dir, '.app.json.0123456789ab.tmp'), 'half written'); // as a SIGKILL mid-write leaves it
+    await writeFile(join(dir, '.other.json.0123456789ab.tmp'), 'not ours to remove');
+    await writeFile(join(dir, '.app.json.notours.tmp'), 'not our naming');
+    await files.writeAtomic(join(dir, 'app.json'), '{}');
+    expect((await readdir(dir)).sort()).toEqual(['.app.json.notours.tmp', '.other.json.0123456789ab.tmp', 'app.json']);
+  });
+
   it('refuses an unknown owner and leaves the old file and the directory untouched', async () => {
     const dir = join(temp.path, 'w2');
     await mkdir(dir);

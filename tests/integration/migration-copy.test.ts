@@ -209,8 +209,10 @@ describe('copyTree: failures', () => {
       journalPath: journal,
       concurrency: 2,
       signal: ac.signal,
+      // The first progress event comes with the first finished file (later ones are throttled in
+      // time, so waiting for more would race the copy on a fast or a loaded machine).
       onProgress: (p) => {
-        if (p.filesDone >= 10) ac.abort();
+        if (p.filesDone >= 1) ac.abort();
       },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
@@ -220,7 +222,7 @@ describe('copyTree: failures', () => {
     const expected = tree.files.filter((f) => f.mapping === m.id);
     expect(partial.length).toBeLessThan(expected.length);
     const rest = await copyTree({ source: m.source, target: m.target, journalPath: journal });
-    expect(rest.filesSkipped).toBeGreaterThanOrEqual(10);
+    expect(rest.filesSkipped).toBeGreaterThanOrEqual(1);
     expect(rest.filesCopied + rest.filesSkipped).toBe(expected.length);
     for (const f of expected) expect(await sha256(f.target)).toBe(f.sha256);
   });
