@@ -10,6 +10,8 @@ import { dbCommand, statusCommand, uninstallCommand } from './commands/site.js';
 import { bundleCommand, installFromBundle } from './commands/bundle.js';
 import { spcCommand } from './commands/spc.js';
 import { agentCommand, uiCommand } from './commands/ui.js';
+import { refuseLocalSystem } from '../system/windows/elevation.js';
+import { createWindowsRunner } from '../system/windows/exec-runner.js';
 
 const HELP = `spsetup: Shared Persistence Setup
 
@@ -54,6 +56,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
 };
 
+/** Commands that change the machine. */
+const CHANGING_COMMANDS = new Set(['install', 'resume', 'rollback', 'uninstall', 'db', 'migrate', 'agent']);
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -76,6 +81,8 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     return ExitCode.invalidInput;
   }
   try {
+    // Like the vendor's setup (product-facts.md), no change is made as LOCAL SYSTEM.
+    if (process.platform === 'win32' && CHANGING_COMMANDS.has(name)) await refuseLocalSystem(createWindowsRunner());
     return await (await load())(rest, io);
   } catch (err) {
     const info = toErrorInfo(err);
