@@ -177,11 +177,6 @@ export function defaultPaths(platform: Platform, productDir: string): { installD
   return { installDir: `/opt/${slug}`, dataDir: `/var/lib/${slug}`, stateDir: '/var/lib/spsetup' };
 }
 
-/** The default listener for planned nodes: max_connections = 100 x nodes (the guide). */
-export function defaultListener(plannedNodes: number): Listener {
-  return { listenAddresses: ['*'], ipRanges: ['0.0.0.0/0'], maxConnections: CONNECTIONS_PER_NODE * plannedNodes };
-}
-
 /** Validates a settings document; on failure returns issues with their field paths. */
 export function parseSettings(raw: unknown): { ok: true; settings: Settings } | { ok: false; issues: readonly FieldIssue[] } {
   const result = settingsSchema.safeParse(raw);

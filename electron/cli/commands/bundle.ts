@@ -1,21 +1,16 @@
 /** `spsetup bundle export | inspect`, and the silent join from a bundle (`install --bundle`). */
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { parseBundleExpiry } from '../../features/bundle/expiry.js';
-import { bundleContentsFromSettings, maskBundleContents, settingsFromBundle, type BundleContents } from '../../features/bundle/contents.js';
-import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase, openBundle, readBundleHeader, sealBundle } from '../../features/bundle/format.js';
+import { maskBundleContents, settingsFromBundle, type BundleContents } from '../../features/bundle/contents.js';
+import { openClusterBundle, sealClusterBundle } from '../../features/bundle/cluster-bundle.js';
+import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../../features/bundle/format.js';
 import { assertPassphraseStrength } from '../../features/bundle/passphrase.js';
 import { readBundleFile, readPassphraseFile, writeBundleFile, writeSecretTextFile } from '../../features/bundle/files.js';
 import { loadSettingsFile, resolveSecret, resolveSecrets, validateSettings } from '../../features/installer/load-settings.js';
-import { getManifest } from '../../product/index.js';
 import { parseCommand, required } from '../args.js';
 import { applyOverrides } from '../overrides.js';
 import { installWithSettings } from './install.js';
 import type { CommandIo } from './io.js';
-
-/** The cluster's identity: the repository database every node shares. */
-export function clusterIdOf(db: { host: string; port: number; name: string }, given?: string): string {
-  return given ?? `${db.host}:${db.port}/${db.name}`;
-}
 
 async function exportBundle(argv: readonly string[], io: CommandIo): Promise<number> {
   const usage = 'spsetup bundle export --settings F --out B (--passphrase-file P | --generate-passphrase P) [--expires 24h|7d|none]';
@@ -31,28 +26,17 @@ async function exportBundle(argv: readonly string[], io: CommandIo): Promise<num
     passphrase = await readPassphraseFile(required(values['passphrase-file'], 'passphrase-file', usage));
     assertPassphraseStrength(passphrase);
   }
-  const secrets = await resolveSecrets(settings, io.env);
-  const manifest = getManifest(settings.product);
-  const contents = bundleContentsFromSettings(settings, {
-    clusterId: clusterIdOf(settings.database, settings.cluster.id),
-    productVersion: manifest.version,
-    password: secrets.get('database.password') ?? '',
-    platform: process.platform === 'win32' ? 'win32' : 'linux',
-  });
+  const password = (await resolveSecrets(settings, io.env)).get('database.password') ?? '';
   const expiresInMs = values.expires ? parseBundleExpiry(values.expires) : DEFAULT_BUNDLE_EXPIRY_MS;
-  await writeBundleFile(out, await sealBundle(contents, passphrase, { expiresInMs, now: new Date() }));
-  io.out(`Wrote ${out} (mode 0600) for ${contents.plannedNodes} planned node(s), ${expiresInMs === null ? 'never expiring' : `expiring ${new Date(Date.now() + expiresInMs).toISOString()}`}.`);
+  await writeBundleFile(out, await sealClusterBundle(settings, password, passphrase, expiresInMs, process.platform === 'win32' ? 'win32' : 'linux'));
+  const plannedNodes = settings.plannedNodes;
+  io.out(`Wrote ${out} (mode 0600) for ${plannedNodes} planned node(s), ${expiresInMs === null ? 'never expiring' : `expiring ${new Date(Date.now() + expiresInMs).toISOString()}`}.`);
   io.out('On each rim node: spsetup install --bundle B --passphrase-file P --set hostname=NAME --set serviceAccount.user=USER --silent --log FILE');
   return ExitCode.ok;
 }
 
-/** Opens a bundle for `product` (default: the one it names) at the version this spsetup installs. */
 async function openFromArgs(bundlePath: string, passphraseFile: string, product?: string): Promise<BundleContents> {
-  const bytes = await readBundleFile(bundlePath);
-  const id = product ?? readBundleHeader(bytes).product.id;
-  if (id !== 'reference' && id !== 'qlik-sense') throw new UserError('bundle', `This spsetup does not install the product "${id}".`, 'Use the spsetup release that matches the central node.');
-  const manifest = getManifest(id);
-  return openBundle(bytes, await readPassphraseFile(passphraseFile), { now: new Date(), expectProduct: { id: manifest.id, version: manifest.version } });
+  return openClusterBundle(await readBundleFile(bundlePath), await readPassphraseFile(passphraseFile), product);
 }
 
 async function inspectBundle(argv: readonly string[], io: CommandIo): Promise<number> {

@@ -11,8 +11,9 @@ import type { ProgressEvent } from '../../shared/plan.js';
 import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../../shared/settings.js';
 import { PRODUCTS, getManifest } from '../../product/index.js';
 import type { RunResult } from '../../engine/runner.js';
-import { bundleContentsFromSettings, maskBundleContents, settingsFromBundle } from '../bundle/contents.js';
-import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase, openBundle, readBundleHeader, sealBundle } from '../bundle/format.js';
+import { maskBundleContents, settingsFromBundle } from '../bundle/contents.js';
+import { openClusterBundle, sealClusterBundle } from '../bundle/cluster-bundle.js';
+import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../bundle/format.js';
 import { assertPassphraseStrength } from '../bundle/passphrase.js';
 import { readBundleFile, writeBundleFile } from '../bundle/files.js';
 import { mergeSpcSettings, spcToSettings } from '../spc/spc.js';
@@ -279,24 +280,16 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       const s = parse(settings);
       const phrase = passphrase ?? generatePassphrase();
       assertPassphraseStrength(phrase);
-      const manifest = getManifest(s.product);
-      const contents = bundleContentsFromSettings(s, {
-        clusterId: s.cluster.id ?? `${s.database.host}:${s.database.port}/${s.database.name}`,
-        productVersion: manifest.version,
-        password: (await resolveSecrets(s, env)).get('database.password') ?? '',
-        platform,
-      });
+      const password = (await resolveSecrets(s, env)).get('database.password') ?? '';
       const path = outPath ?? join(layoutFor(s, contextFor(s)).stateDir, 'cluster.spbundle');
       const expiresInMs = expiresHours === null ? null : expiresHours === undefined ? DEFAULT_BUNDLE_EXPIRY_MS : expiresHours * 3_600_000;
       await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-      await writeBundleFile(path, await sealBundle(contents, phrase, { expiresInMs, now: new Date() }));
+      await writeBundleFile(path, await sealClusterBundle(s, password, phrase, expiresInMs, platform));
       return { path, passphrase: phrase };
     },
     async importBundle({ path, bytesBase64, passphrase }) {
       const bytes = path ? await readBundleFile(path) : Buffer.from(bytesBase64 ?? '', 'base64');
-      const header = readBundleHeader(bytes);
-      const manifest = getManifest(header.product.id as 'reference' | 'qlik-sense');
-      const contents = await openBundle(bytes, passphrase, { now: new Date(), expectProduct: { id: manifest.id, version: manifest.version } });
+      const contents = await openClusterBundle(bytes, passphrase);
       const settings = settingsFromBundle(contents, {
         hostname: osHostname(),
         serviceAccount: { user: defaults.serviceUser },
