@@ -79,7 +79,7 @@ export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<Ru
       }
       const ctx = makeContext(step, options, emit, secretValues(plan, options));
       try {
-        await kind.undo(kind.params.parse(resolveParams(step)), ctx, records.get(step.id)?.undo);
+        await kind.undo(kind.params.parse(step.params), ctx, records.get(step.id)?.undo);
       } catch (err) {
         const error = toErrorInfo(err);
         journal.append({ type: 'step-failed', stepId: step.id, error });
@@ -104,11 +104,6 @@ function requireSavedPlan(stateDir: string): Plan {
   const plan = loadPlan(stateDir);
   if (!plan) throw new UserError('not-found', `There is no plan to resume or roll back in ${stateDir}.`, 'Run `spsetup install` first.');
   return plan;
-}
-
-/** Step params with secret references left as they are: kinds resolve them through ctx.secret. */
-function resolveParams(step: PlannedStep): unknown {
-  return step.params;
 }
 
 function secretValues<Sys>(plan: Plan, options: RunnerOptions<Sys>): Map<string, string> {
@@ -188,7 +183,7 @@ async function run<Sys>(plan: Plan, mode: RunMode, records: Map<string, StepReco
       const kind = options.registry.get(step.kind);
       const ctx = makeContext(step, options, emit, secrets);
       try {
-        const params = kind.params.parse(resolveParams(step));
+        const params = kind.params.parse(step.params);
         const check = await kind.check(params, ctx);
         let undo: Record<string, unknown> | undefined;
         if (check.action !== 'noop') {
