@@ -2,18 +2,21 @@
  * Browser mode against the REAL back end, as two machines: node A (central, local database) and
  * node B (joins it), each in its own network namespace on one hub, each with `spsetup ui` and a
  * Chromium inside that namespace. Create through every screen to Finished (status shows the
- * node); the plan on Ready is `spsetup plan`'s; a keyboard-only pass; a wrong password caught
- * twice with nothing changed; a real join (status shows both); no secret in pages or logs; an axe
- * scan and a screenshot of every screen. afterAll uninstalls both nodes and leaves nothing behind.
+ * node); the plan on Ready is `spsetup plan`'s; a settings bundle exported on A's Finished screen;
+ * a keyboard-only pass; a wrong password caught twice with nothing changed; an spc.cfg import that
+ * warns; a real join of B from the bundle, a wrong passphrase refused first (status shows both); no
+ * secret in pages or logs; an axe scan and a screenshot of every screen. afterAll uninstalls both
+ * nodes and leaves nothing behind.
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readBundleHeader } from '../../electron/features/bundle/format.js';
 import type { Plan } from '../../electron/shared/plan.js';
 import type { PlanResult } from '../../electron/shared/ipc.js';
 import type { SettingsInput } from '../../electron/shared/settings.js';
@@ -30,6 +33,7 @@ test.skip(skipReason !== undefined, skipReason ?? '');
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 const WRONG_PASSWORD = 'Wrong-password-1';
+const WRONG_PASSPHRASE = 'not-the-bundle-passphrase-9';
 let work = '';
 let subnet = '';
 let serviceUser = '';
@@ -39,6 +43,10 @@ let nodeB: WizardNode | undefined;
 let installedA: SettingsInput | undefined;
 let installedB: SettingsInput | undefined;
 let userCreated = false;
+/** Node A's page, left on Finished by the create test for the export test. */
+let finishedA: Page | undefined;
+/** The bundle exported through A's wizard: its bytes and the passphrase the page showed once. */
+let exported: { readonly bytes: Buffer; readonly passphrase: string } | undefined;
 
 interface PlanCapture {
   settings(): SettingsInput | undefined;
@@ -103,13 +111,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 /** Fails when any password typed in the wizard is in a node's logs, journal or plan, or in its ui output. */
 async function expectNoSecretsInLogs(node: WizardNode): Promise<void> {
   const state = node.dirs.stateDir;
+  const secrets = [...Object.values(SECRETS), WRONG_PASSWORD, WRONG_PASSPHRASE, ...(exported ? [exported.passphrase] : [])];
   const files = [...(await filesUnder(join(state, 'logs'))), join(state, 'journal.jsonl'), join(state, 'plan.json')];
   expect(await filesUnder(join(state, 'logs')), 'the wizard wrote no log').not.toEqual([]);
   for (const file of files) {
     const text = await readFile(file, 'utf8').catch(() => '');
-    for (const secret of [...Object.values(SECRETS), WRONG_PASSWORD]) expect(text.includes(secret), `a password is in ${file}`).toBe(false);
+    for (const secret of secrets) expect(text.includes(secret), `a password is in ${file}`).toBe(false);
   }
-  for (const secret of [...Object.values(SECRETS), WRONG_PASSWORD]) expect(node.output().includes(secret), 'a password is in the ui output').toBe(false);
+  for (const secret of secrets) expect(node.output().includes(secret), 'a password is in the ui output').toBe(false);
 }
 
 test.beforeAll(async () => {
@@ -181,7 +190,43 @@ test('(a, d, f) create a cluster with a local database, every screen, to Finishe
   const status = await cliStatus(node, settings);
   expect(status.nodes).toEqual([expect.objectContaining({ hostname: node.spec.address, isCentral: true })]);
   await expectNoSecretsInLogs(node);
+  // The next test exports a bundle from this Finished screen (afterAll closes the browser).
+  finishedA = page;
+});
+
+test('(h) on Finished, export a settings bundle: expiry chosen, passphrase shown once, file 0600 without the password in clear', async () => {
+  test.skip(finishedA === undefined, 'needs node A on Finished from the create test');
+  const node = nodeA!;
+  const page = finishedA!;
+  const shot = screenshotter(page, 'create-export');
+  await expect(page.locator('main h1')).toHaveText('Finished');
+  const panel = page.getByRole('region', { name: 'Export settings bundle' });
+  await expect(panel.getByLabel('Bundle expires after')).toHaveValue('24');
+  await panel.getByLabel('Bundle expires after').selectOption({ label: '7 days' });
+  const asked = Date.now();
+  await panel.getByRole('button', { name: 'Export settings bundle' }).click();
+  const saved = panel.getByRole('status');
+  await expect(saved).toContainText('Saved to', { timeout: 30_000 });
+  const path = (await saved.locator('code').first().textContent())?.trim() ?? '';
+  const passphrase = (await saved.locator('code.passphrase').textContent())?.trim() ?? '';
+  expect(path).toBe(join(node.dirs.stateDir, 'cluster.spbundle'));
+  expect(passphrase.length, 'a generated passphrase is long').toBeGreaterThanOrEqual(20);
+  await expectNoSecretsShown(page);
+  await axeScan(page);
+  await shot('finished-exported');
+
+  expect((await stat(path)).mode & 0o777, 'the bundle is readable by its owner only').toBe(0o600);
+  const bytes = await readFile(path);
+  for (const secret of [...Object.values(SECRETS), passphrase]) expect(bytes.includes(secret), 'a secret is in the bundle in clear').toBe(false);
+  const header = readBundleHeader(bytes);
+  expect(header.expiresAt, 'the expiry chosen on the page').not.toBeNull();
+  const lifetime = new Date(header.expiresAt ?? 0).getTime() - asked;
+  expect(Math.abs(lifetime - 7 * 24 * 3_600_000), 'expires 7 days after the export').toBeLessThan(120_000);
+  exported = { bytes, passphrase };
+  // Shown once: the passphrase was not written anywhere on the node (logs, journal, plan, ui output).
+  await expectNoSecretsInLogs(node);
   await page.context().close();
+  finishedA = undefined;
 });
 
 test('(c) keyboard only: the create flow again, to Finished (an unchanged re-run)', async () => {
@@ -226,6 +271,8 @@ test('(c) keyboard only: the create flow again, to Finished (an unchanged re-run
   await expect(page.locator('ol.plan .action').first()).toBeVisible();
   const actions = await page.locator('ol.plan .action').allTextContents();
   expect(actions.filter((a) => a !== 'noop'), 'steps that would change something on an unchanged re-run').toEqual([]);
+  // Ready offers the bundle export too (the Finished screen's is exercised in (h)).
+  await expect(page.getByRole('region', { name: 'Export settings bundle' }).getByRole('button', { name: 'Export settings bundle' })).toBeEnabled();
   await tabTo(page, /^Install$/);
   await page.keyboard.press('Enter');
   await expect(page.locator('main h1')).toHaveText('Finished', { timeout: 120_000 });
@@ -284,27 +331,154 @@ test('(e) a wrong database password is caught by Test connection and by prefligh
   expect(diffSnapshots(before, await snapshot()), 'nothing changed on the machine').toEqual([]);
 });
 
-test('(b) join the cluster as a second node from its own namespace; status shows both, the central marked', async () => {
-  test.skip(installedA === undefined, 'needs the cluster from the create test');
+/** Welcome, licence, and Join cluster chosen: the Create or join screen with its import panels. */
+async function openJoinChoice(page: Page, node: WizardNode, onScreen?: (name: string) => Promise<void>): Promise<void> {
+  await page.goto(node.url);
+  await expect(page.locator('main h1')).toHaveText(/Welcome/);
+  await onScreen?.('welcome');
+  await page.getByLabel('I accept the licence agreement').check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText(/Create or join/);
+  await page.getByLabel(/Join cluster/).check();
+}
+
+test('(i) an spc.cfg imported on Join shows its settings with the password hidden, warns that the file holds it in plain text, and offers the bundle', async () => {
+  test.skip(installedA === undefined, 'needs the cluster settings from the create test');
+  const spc = join(work, 'spc.cfg');
+  const written = await nodeA!.cli(['spc', 'export', '--settings', await nodeA!.settingsFile(installedA!, 'spc-settings'), '--out', spc]);
+  expect(written.code, written.stderr).toBe(0);
+  expect((await stat(spc)).mode & 0o777).toBe(0o600);
+  const text = await readFile(spc);
+  // Why the page must warn: the vendor's format carries the password as it is.
+  expect(text.includes(SECRETS.db), 'spc.cfg holds the database password in plain text').toBe(true);
+
+  const page = await nodeB!.newPage();
+  const shot = screenshotter(page, 'join-spc');
+  await openJoinChoice(page, nodeB!);
+  const panel = page.getByRole('region', { name: 'Import spc.cfg' });
+  await panel.getByLabel('spc.cfg file').setInputFiles({ name: 'spc.cfg', mimeType: 'text/xml', buffer: text });
+  await panel.getByRole('button', { name: 'Show spc.cfg contents' }).click();
+  await expect(panel.locator('dl.masked')).toBeVisible({ timeout: 30_000 });
+  await expect(panel.locator('dl.masked')).toContainText('••••••');
+  await expect(panel.locator('.warning')).toContainText('holds the database password in plain text');
+  await expect(panel.locator('.warning')).toContainText('prefer a settings bundle');
+  await expectNoSecretsShown(page);
+  await axeScan(page);
+  await shot('warning');
+  await panel.getByRole('button', { name: 'Import a settings bundle instead' }).click();
+  await expect(page.getByLabel('Bundle file')).toBeFocused();
+  await page.context().close();
+  await rm(spc, { force: true });
+});
+
+test('(b) join from the bundle exported on A: a wrong passphrase refused and nothing filled, then the masked contents, the pre-filled join; status shows both, the central marked', async () => {
+  test.skip(installedA === undefined || exported === undefined, 'needs the cluster and the bundle exported on A');
   const node = nodeB!;
+  const bundle = exported!;
+  const dbPort = String(installedA!.database?.port);
   const page = await node.newPage();
   const captured = capturePlan(page);
   const shot = screenshotter(page, 'join');
   const onScreen = async (name: string): Promise<void> => {
     await axeScan(page);
     await expectNoSecretsShown(page);
+    expect(await page.evaluate(() => document.documentElement.outerHTML), 'the bundle passphrase is in the page').not.toContain(bundle.passphrase);
     await shot(name);
   };
-  await page.goto(node.url);
-  // The right password passes Test connection from this node's own address.
-  const onDatabase = async (): Promise<void> => {
-    await page.getByRole('button', { name: 'Test connection' }).click();
-    await expect(page.locator('.check.ok')).toContainText('Passed: Repository database', { timeout: 30_000 });
-  };
-  await walkToReady(page, { mode: 'join', dbInstall: 'existing', dbHost: nodeA!.spec.address, dbPort: String(installedA!.database?.port), hostname: node.spec.address, onScreen, onDatabase });
+  await openJoinChoice(page, node, onScreen);
+  const panel = page.getByRole('region', { name: 'Import settings bundle' });
+  // The bytes exactly as the page receives them from the file input.
+  const bundleFile = { name: 'cluster.spbundle', mimeType: 'application/octet-stream', buffer: bundle.bytes };
+  await panel.getByLabel('Bundle file').setInputFiles(bundleFile);
+
+  // A wrong passphrase: its own message, no contents, and nothing in the wizard changes.
+  await panel.getByLabel('Bundle passphrase').fill(WRONG_PASSPHRASE);
+  await panel.getByRole('button', { name: 'Show bundle contents' }).click();
+  const refused = panel.getByRole('alert');
+  await expect(refused).toContainText('The passphrase is wrong for this settings bundle.', { timeout: 30_000 });
+  await expect(refused).toContainText('What to do:');
+  await expect(panel.getByRole('button', { name: 'Use these settings' })).toHaveCount(0);
+  await expect(panel.getByLabel('Bundle passphrase')).toHaveValue('');
+  await onScreen('bundle-wrong-passphrase');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Database');
+  await expect(page.getByLabel('Database host')).not.toHaveValue(nodeA!.spec.address);
+  await expect(page.getByLabel('Database password', { exact: true })).toHaveValue('');
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(page.locator('main h1')).toHaveText(/Create or join/);
+
+  // The right passphrase: the contents, the password masked. (A file input comes back empty.)
+  await panel.getByLabel('Bundle file').setInputFiles(bundleFile);
+  await panel.getByLabel('Bundle passphrase').fill(bundle.passphrase);
+  await panel.getByRole('button', { name: 'Show bundle contents' }).click();
+  const contents = panel.locator('dl.masked');
+  await expect(contents).toBeVisible({ timeout: 30_000 });
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  const shown = Object.fromEntries(
+    await contents.evaluate((dl) => [...dl.querySelectorAll('dt')].map((dt) => [dt.textContent?.trim() ?? '', dt.nextElementSibling?.textContent?.trim() ?? ''])),
+  ) as Record<string, string>;
+  expect(shown).toMatchObject({
+    'database.host': nodeA!.spec.address,
+    'database.port': dbPort,
+    'database.password': '••••••••',
+    plannedNodes: '2',
+    'share.root': node.spec.shareRoot,
+  });
+  await page.getByRole('button', { name: 'Use these settings' }).click();
+  await expect(panel.getByRole('status')).toContainText('The wizard is filled in from this file');
+  await onScreen('cluster-bundle-imported');
+
+  // Pre-filled from the bundle: the database, its password, the share folders.
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Database');
+  await expect(page.getByLabel('Database host')).toHaveValue(nodeA!.spec.address);
+  await expect(page.getByLabel('Database port')).toHaveValue(dbPort);
+  await expect(page.getByLabel('Database user')).toHaveValue(installedA!.database?.user ?? 'qliksenserepository');
+  await expect(page.getByLabel('Database password', { exact: true })).toHaveValue(SECRETS.db);
+  await expect(page.getByLabel('Confirm password', { exact: true })).toHaveValue(SECRETS.db);
+  // ... and it works from this node's own address.
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.locator('.check.ok')).toContainText('Passed: Repository database', { timeout: 30_000 });
+  await onScreen('database');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Root folder');
+  await expect(page.getByLabel('Root folder', { exact: true })).toHaveValue(node.spec.shareRoot);
+  for (const [label, name] of [['Apps', 'Apps'], ['Archived logs', 'ArchivedLogs'], ['Custom data', 'CustomData'], ['Static content', 'StaticContent']] as const) {
+    await expect(page.getByLabel(label, { exact: true })).toHaveValue(join(node.spec.shareRoot, name));
+  }
+  await onScreen('share');
+
+  // What belongs to this node alone: install location, service credentials, host name.
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Installation location');
+  await page.getByLabel('Installation folder', { exact: true }).fill(node.dirs.installDir);
+  await page.getByLabel('Data folder', { exact: true }).fill(node.dirs.dataDir);
+  await onScreen('location');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Service credentials');
+  await page.getByLabel('Password', { exact: true }).fill(SECRETS.service);
+  await page.getByLabel('Confirm password', { exact: true }).fill(SECRETS.service);
+  await onScreen('service');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Host name');
+  await page.getByLabel('Host name', { exact: true }).fill(node.spec.address);
+  await page.getByRole('button', { name: 'Check host name' }).click();
+  await expect(page.locator('.check, .error-box').first()).toBeVisible({ timeout: 30_000 });
+  await onScreen('hostname');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.locator('main h1')).toHaveText('Ready to install');
+  await expect(page.getByRole('heading', { name: /Planned steps/ })).toBeVisible({ timeout: 60_000 });
+  await onScreen('ready');
   await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
   installedB = captured.settings();
-  expect(installedB).toBeDefined();
+  expect(installedB).toMatchObject({
+    cluster: { mode: 'join' },
+    database: { install: 'existing', host: nodeA!.spec.address, port: Number(dbPort), password: SECRETS.db },
+    share: { root: node.spec.shareRoot },
+    plannedNodes: 2,
+    hostname: node.spec.address,
+    installDir: node.dirs.installDir,
+  });
   await installToFinished(page, onScreen);
   const status = await cliStatus(node, installedB!);
   const nodes = status.nodes.map((n) => ({ hostname: n.hostname, isCentral: n.isCentral })).sort((x, y) => x.hostname.localeCompare(y.hostname));

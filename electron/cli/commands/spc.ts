@@ -5,6 +5,7 @@ import type { SettingsInput } from '../../shared/settings.js';
 import { mergeSpcSettings, settingsToSpc, spcToSettings } from '../../features/spc/spc.js';
 import { readSpcFile, writeSpcFile } from '../../features/spc/spc-files.js';
 import { writeSecretTextFile } from '../../features/bundle/files.js';
+import { settingsForOtherNodes } from '../../features/bundle/cluster-bundle.js';
 import { loadSettingsFile, resolveSecrets, validateSettings } from '../../features/installer/load-settings.js';
 import { parseCommand, required } from '../args.js';
 import type { CommandIo } from './io.js';
@@ -28,7 +29,7 @@ export async function spcCommand(argv: readonly string[], io: CommandIo): Promis
     const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
     const out = required(values.out, 'out', usage);
     const password = (await resolveSecrets(settings, io.env)).get('database.password') ?? '';
-    await writeSpcFile(out, settingsToSpc(settings, password));
+    await writeSpcFile(out, settingsToSpc(settingsForOtherNodes(settings), password));
     io.out(`Wrote ${out} (mode 0600).`);
     io.err(PLAIN_TEXT_WARNING);
     return ExitCode.ok;

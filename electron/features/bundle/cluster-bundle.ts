@@ -11,9 +11,19 @@ export function clusterIdOf(settings: Settings): string {
   return settings.cluster.id ?? `${db.host}:${db.port}/${db.name}`;
 }
 
+/**
+ * The settings as another node must see them: a central node's local database is often reached as
+ * localhost there, which a rim node would take for itself; other nodes use the central's host name.
+ */
+export function settingsForOtherNodes(settings: Settings): Settings {
+  const host = settings.database.host;
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return settings.database.install === 'local' && loopback ? { ...settings, database: { ...settings.database, host: settings.hostname } } : settings;
+}
+
 /** Seals the bundle for these settings with the plain database password. */
 export async function sealClusterBundle(settings: Settings, password: string, passphrase: string, expiresInMs: number | null, platform: Platform): Promise<Buffer> {
-  const contents = bundleContentsFromSettings(settings, {
+  const contents = bundleContentsFromSettings(settingsForOtherNodes(settings), {
     clusterId: clusterIdOf(settings),
     productVersion: getManifest(settings.product).version,
     password,
