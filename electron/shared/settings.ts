@@ -78,6 +78,14 @@ export const settingsSchema = z
         archivedLogs: z.string().optional(),
         customData: z.string().optional(),
         staticContent: z.string().optional(),
+        /** Windows only: the share lives on this node; spsetup shares this drive folder as `root` (\\<hostname>\<name>). */
+        local: z
+          .object({
+            path: z.string().trim().regex(/^[A-Za-z]:\\(?:[^<>:"|?*\u0000-\u001f]*)$/, 'not a drive path such as C:\\QlikShare'),
+            encrypt: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     installDir: z.string().optional(),
@@ -116,6 +124,15 @@ export const settingsSchema = z
         path: ['database', 'listener', 'maxConnections'],
         message: `max connections must be at least ${CONNECTIONS_PER_NODE} x planned nodes (${CONNECTIONS_PER_NODE * s.plannedNodes})`,
       });
+    }
+    if (s.share.local) {
+      // The other nodes reach the local folder as \\<this host>\<share name>.
+      const unc = /^\\\\([^\\/]+)\\([^\\/"[\]:|<>+=;,?*]{1,80})\\?$/.exec(s.share.root);
+      const host = s.hostname.toLowerCase();
+      const names = ipv4.test(host) ? [host] : [host, host.split('.')[0]];
+      if (!unc || !names.includes(unc[1]!.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['share', 'root'], message: `a share on this node must be the root as \\\\${s.hostname}\\<share name>` });
+      }
     }
     for (const [path, secret, confirm] of [
       [['database', 'passwordConfirm'], s.database.password, s.database.passwordConfirm],

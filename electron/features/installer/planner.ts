@@ -155,7 +155,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     secrets,
     warnings,
   };
-  return layout.platform === 'win32' ? adaptPlanForWindows(draft, layout, settings.serviceAccount.isAdministrator) : draft;
+  return layout.platform === 'win32' ? adaptPlanForWindows(draft, layout, settings.serviceAccount.isAdministrator, settings.share.local) : draft;
 }
 
 /** pg_hba rules: local access for the installer, and the site's ranges for the repository role. */

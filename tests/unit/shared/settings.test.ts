@@ -66,3 +66,49 @@ describe('settings schema', () => {
     for (const bad of ['10.0.0.0', '10.0.0.0/33', '300.0.0.0/8', 'host/24', '::/129', '10.0.0.0/8/1']) expect(isCidr(bad)).toBe(false);
   });
 });
+
+describe('share.local: a share that lives on this node (Windows)', () => {
+  const windows = { ...valid, database: { install: 'existing', host: 'dbserver', password: 'p' }, hostname: 'qlik1.example.com' };
+  const withShare = (root: string, local: Record<string, unknown>, hostname = 'qlik1.example.com') => parseSettings({ ...windows, hostname, share: { root, local } });
+
+  it('accepts the root as \\\\<this host>\\<name>, by full or short name in any case, encryption off unless asked', () => {
+    for (const root of ['\\\\qlik1.example.com\\QlikShare', '\\\\QLIK1\\QlikShare', '\\\\Qlik1\\QlikShare\\']) {
+      const r = withShare(root, { path: 'C:\\QlikShare' });
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.settings.share.local).toEqual({ path: 'C:\\QlikShare', encrypt: false });
+    }
+    const r = withShare('\\\\10.0.0.5\\QlikShare', { path: 'd:\\Shares\\Qlik', encrypt: true }, '10.0.0.5');
+    expect(r.ok && r.settings.share.local).toEqual({ path: 'd:\\Shares\\Qlik', encrypt: true });
+  });
+
+  it.each([
+    ['share.local.path', '\\\\qlik1\\QlikShare', { path: '\\\\qlik1\\QlikShare' }],
+    ['share.local.path', '\\\\qlik1\\QlikShare', { path: 'QlikShare' }],
+    ['share.local.path', '\\\\qlik1\\QlikShare', { path: 'C:\\Qlik|Share' }],
+    ['share.local.encrypt', '\\\\qlik1\\QlikShare', { path: 'C:\\QlikShare', encrypt: 'yes' }],
+    ['share.local.other', '\\\\qlik1\\QlikShare', { path: 'C:\\QlikShare', other: 1 }],
+  ])('names %s when it is invalid', (field, root, local) => {
+    const r = withShare(root, local);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toContain(field === 'share.local.other' ? 'share.local' : field);
+  });
+
+  it.each([
+    ['another host', '\\\\fileserver\\QlikShare'],
+    ['a host that only starts like this one', '\\\\qlik1x\\QlikShare'],
+    ['a sub folder of a share', '\\\\qlik1\\QlikShare\\Apps'],
+    ['a drive path', 'C:\\QlikShare'],
+    ['a share name Windows forbids', '\\\\qlik1\\Qlik;Share'],
+  ])('refuses %s as the root of a local share, naming share.root and this host', (_what, root) => {
+    const r = withShare(root, { path: 'C:\\QlikShare' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const issue = r.issues.find((i) => i.path === 'share.root');
+    expect(issue?.message).toBe('a share on this node must be the root as \\\\qlik1.example.com\\<share name>');
+  });
+
+  it('leaves a share on another server alone when share.local is not set', () => {
+    const r = parseSettings({ ...windows, share: { root: '\\\\fileserver\\QlikShare' } });
+    expect(r.ok && r.settings.share.local).toBeUndefined();
+  });
+});

@@ -7,14 +7,17 @@
  *   account is an administrator (the group is only made on the non-administrator path);
  * - file-content: POSIX mode and owner dropped (the file inherits its folder's ACL);
  * - bootstrap -> windows-bootstrap (run by the elevated administrator, no runuser);
- * - after the services are registered: windows-service-logon (account and password).
+ * - after the services are registered: windows-service-logon (account and password);
+ * - with a share on this node (settings share.local): its folder (windows-directory) and the SMB
+ *   share (windows-smb-share) before the share folders, which are then made through the UNC path.
  * Applying it to an adapted plan changes nothing. A local database is refused: its steps assume runuser and a postgres.exe service (see docs/windows.md).
  */
 import { UserError } from '../../../shared/errors.js';
 import type { PlanDraft, StepDraft } from '../../../engine/plan-builder.js';
 import type { StepParams } from '../../../shared/plan.js';
 import { isBuiltinServiceAccount } from '../../../system/windows/logon-right.js';
-import { isUncPath } from '../../../system/windows/paths.js';
+import { isUncPath, parseWindowsPath } from '../../../system/windows/paths.js';
+import type { Settings } from '../../../shared/settings.js';
 import type { NodeLayout } from '../layout.js';
 
 export const serviceAccountPasswordSecret = 'serviceAccount.password';
@@ -25,8 +28,8 @@ interface Grant {
   readonly inherit: boolean;
 }
 
-/** The plan for a Windows node. */
-export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdministrator: boolean): PlanDraft {
+/** The plan for a Windows node; `localShare` when the share lives on this node (settings share.local). */
+export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdministrator: boolean, localShare?: Settings['share']['local']): PlanDraft {
   if (layout.localDb) {
     throw new UserError(
       'invalid-input',
@@ -66,6 +69,11 @@ export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdmi
     }
     if (step.kind === 'service') serviceNames.push((p['definition'] as { name: string }).name);
   }
+  if (localShare && !steps.some((s) => s.kind === 'windows-smb-share')) {
+    // Before the sub folders, which are then made through the share's UNC path.
+    const at = steps.findIndex((s) => s.id === 'share-folders');
+    steps.splice(at < 0 ? 0 : at, 0, ...localShareSteps(layout, localShare, isAdministrator ? account : group));
+  }
   const secrets = [...draft.secrets];
   const adapted = draft.steps.some((s) => s.kind === 'windows-service-logon');
   if (serviceNames.length && !isBuiltinServiceAccount(account) && !adapted) {
@@ -80,4 +88,34 @@ export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdmi
     if (!secrets.includes(serviceAccountPasswordSecret)) secrets.push(serviceAccountPasswordSecret);
   }
   return { ...draft, steps, secrets };
+}
+
+/** The folder on this node and its SMB share, named by the share root \\<this host>\<name>. */
+function localShareSteps(layout: NodeLayout, local: NonNullable<Settings['share']['local']>, folderPrincipal: string): StepDraft[] {
+  const root = parseWindowsPath(layout.share.root);
+  if (root.kind !== 'unc') throw new UserError('invalid-input', `The share root ${layout.share.root} is not a \\\\server\\share path.`, 'Set share.root to \\\\<this host>\\<share name>.');
+  const account = layout.serviceAccount;
+  return [
+    {
+      id: 'local-share-folder',
+      kind: 'windows-directory',
+      title: `Folder ${local.path} for the file share`,
+      params: { paths: [local.path], grants: [{ principal: folderPrincipal, rights: 'modify', inherit: true }] } as StepParams,
+    },
+    {
+      id: 'local-share',
+      kind: 'windows-smb-share',
+      title: `SMB share ${root.root}${local.encrypt ? ' (encrypted)' : ''}`,
+      params: {
+        name: root.share,
+        path: local.path,
+        // Administrators need full access to make the sub folders and their ACLs through the share path.
+        fullAccess: ['BUILTIN\\Administrators'],
+        // The guide: read/write access for the service account (a domain account or an identical local one).
+        changeAccess: [account],
+        encrypt: local.encrypt,
+        description: 'Shared persistence file share',
+      } as StepParams,
+    },
+  ];
 }

@@ -5,5 +5,6 @@ import { windowsAccountStep } from './windows-account.js';
 import { windowsBootstrapStep } from './windows-bootstrap.js';
 import { windowsDirectoryStep } from './windows-directory.js';
 import { windowsServiceLogonStep } from './windows-service-logon.js';
+import { windowsSmbShareStep } from './windows-smb-share.js';
 
-export const windowsStepKinds: readonly AnyStepKind<System>[] = [windowsAccountStep, windowsDirectoryStep, windowsBootstrapStep, windowsServiceLogonStep];
+export const windowsStepKinds: readonly AnyStepKind<System>[] = [windowsAccountStep, windowsDirectoryStep, windowsSmbShareStep, windowsBootstrapStep, windowsServiceLogonStep];

@@ -14,7 +14,6 @@ import { resolveLayout } from '../../../../electron/features/installer/layout.js
 import { resolveSecrets } from '../../../../electron/features/installer/load-settings.js';
 import { planInstall } from '../../../../electron/features/installer/planner.js';
 import { createStepRegistry } from '../../../../electron/features/installer/step-kinds.js';
-import { adaptPlanForWindows } from '../../../../electron/features/installer/steps/windows-plan.js';
 import { windowsStepKinds } from '../../../../electron/features/installer/steps/windows-step-kinds.js';
 import { getManifest } from '../../../../electron/product/index.js';
 import { formatConnectionString } from '../../../../electron/shared/connection-string.js';
@@ -49,9 +48,8 @@ function windowsSettings(overrides: Record<string, unknown> = {}): Settings {
 
 function windowsPlan(settings: Settings): PlanDraft {
   const layout = resolveLayout(settings, getManifest(settings.product), 'win32', nodeExe);
-  const draft = planInstall({ settings, layout, nodeExecutable: nodeExe, repositoryHost: settings.database.host });
-  // Idempotent: a no-op once planInstall adapts win32 plans itself.
-  return adaptPlanForWindows(draft, layout, settings.serviceAccount.isAdministrator);
+  // planInstall adapts a win32 plan itself (Windows step kinds, the local SMB share).
+  return planInstall({ settings, layout, nodeExecutable: nodeExe, repositoryHost: settings.database.host });
 }
 
 function registry() {
@@ -72,9 +70,18 @@ function fakePostgres(machine: FakeWindows): System['postgres'] {
   return { connect: async () => conn } as unknown as System['postgres'];
 }
 
-/** C:\x -> <root>/C/x, \\server\share\x -> <root>/UNC/server/share/x. */
-function mapInto(root: string): (p: string) => string {
-  return (p) => (p.startsWith('\\\\') ? join(root, 'UNC', ...p.slice(2).split('\\')) : join(root, p[0]!, ...p.slice(3).split('\\').filter(Boolean)));
+/**
+ * C:\x -> <root>/C/x, \\server\share\x -> <root>/UNC/server/share/x; a share of this machine
+ * (qlik1) -> the folder it shares, once it exists.
+ */
+function mapInto(root: string, machine?: FakeWindows): (p: string) => string {
+  const map = (p: string): string => {
+    if (!p.startsWith('\\\\')) return join(root, p[0]!, ...p.slice(3).split('\\').filter(Boolean));
+    const [server = '', share = '', ...rest] = p.slice(2).split('\\');
+    const local = /^qlik1(\.|$)/i.test(server) ? machine?.shares.get(share.toLowerCase()) : undefined;
+    return local ? map([local.path, ...rest].join('\\')) : join(root, 'UNC', server, share, ...rest);
+  };
+  return map;
 }
 
 /** Commands in order (an argument with spaces or quotes in [brackets]); each distinct script printed once; secrets by name. */
@@ -114,24 +121,17 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
 
   function setUp() {
     const machine = new FakeWindows(new Map([['domain\\qservice', 'S-1-5-21-1004336348-1177238915-682003330-1105']]));
-    const sys: System = { ...createWindowsSystem({ runner: machine.runner, elevated: true, files: { toFsPath: mapInto(root) } }), postgres: fakePostgres(machine) };
+    const sys: System = { ...createWindowsSystem({ runner: machine.runner, elevated: true, files: { toFsPath: mapInto(root, machine) } }), postgres: fakePostgres(machine) };
     return { machine, sys };
   }
 
-  it('issues exactly the golden commands, passwords on stdin only, and a second check finds nothing to do', async () => {
-    const settings = windowsSettings();
-    const secrets = await resolveSecrets(settings, {});
-    const plan = windowsPlan(settings);
-    const { machine, sys } = setUp();
+  function context(sys: System, secrets: ReadonlyMap<string, string>): StepContext<System> {
+    return { sys, secret: (n) => secrets.get(n) ?? '', log: () => undefined, progress: () => undefined, signal: new AbortController().signal, stateDir: 'C:\\ProgramData\\spsetup' };
+  }
+
+  /** Checks, applies (unless nothing to do) and verifies every step, recording the calls of each phase; then checks them all again. */
+  async function install(plan: PlanDraft, machine: FakeWindows, ctx: StepContext<System>) {
     const reg = registry();
-    const ctx: StepContext<System> = {
-      sys,
-      secret: (n) => secrets.get(n) ?? '',
-      log: () => undefined,
-      progress: () => undefined,
-      signal: new AbortController().signal,
-      stateDir: 'C:\\ProgramData\\spsetup',
-    };
     const log: { label: string; calls: RecordedCall[] }[] = [];
     const phase = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
       const from = machine.runner.calls.length;
@@ -139,9 +139,6 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
       log.push({ label, calls: machine.runner.calls.slice(from) });
       return result;
     };
-
-    expect(plan.steps.map((s) => s.kind)).not.toContain('os-account');
-    expect(plan.secrets).toContain('serviceAccount.password');
     for (const step of plan.steps) {
       const kind = reg.get(step.kind);
       const params = kind.params.parse(step.params);
@@ -155,6 +152,19 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
       const check = await kind.check(kind.params.parse(step.params), ctx);
       if (check.action !== 'noop') again.push(`${step.id}: ${check.summary}`);
     }
+    return { log, again };
+  }
+
+  it('issues exactly the golden commands, passwords on stdin only, and a second check finds nothing to do', async () => {
+    const settings = windowsSettings();
+    const secrets = await resolveSecrets(settings, {});
+    const plan = windowsPlan(settings);
+    const { machine, sys } = setUp();
+
+    expect(plan.steps.map((s) => s.kind)).not.toContain('os-account');
+    expect(plan.steps.map((s) => s.kind)).not.toContain('windows-smb-share');
+    expect(plan.secrets).toContain('serviceAccount.password');
+    const { log, again } = await install(plan, machine, context(sys, secrets));
     expect(again).toEqual([]);
 
     const calls = machine.runner.calls;
@@ -184,6 +194,65 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
     expect(files).toContain(join('UNC', 'fileserver', 'QlikShare', 'StaticContent'));
 
     await expect(renderGolden(log, secrets)).toMatchFileSnapshot('../../../fixtures/windows/golden/install-create-cluster.txt');
+  });
+
+  describe('with the share on this node (share.local, encrypted)', () => {
+    const localShare = { root: '\\\\QLIK1\\QlikShare', local: { path: 'C:\\QlikShare', encrypt: true } };
+
+    it('makes the folder and its encrypted SMB share before the sub folders, exactly as the golden file says, and a second check finds nothing to do', async () => {
+      const settings = windowsSettings({ share: localShare });
+      const secrets = await resolveSecrets(settings, {});
+      const plan = windowsPlan(settings);
+      const { machine, sys } = setUp();
+      const ids = plan.steps.map((s) => s.id);
+      expect(ids.slice(0, 4)).toEqual(['service-account', 'local-share-folder', 'local-share', 'share-folders']);
+      expect(ids.filter((id) => id === 'local-share')).toHaveLength(1);
+
+      const { log, again } = await install(plan, machine, context(sys, secrets));
+      expect(again).toEqual([]);
+      expectNotInArgv(machine.runner.calls, servicePassword);
+      // What a person would check: Get-SmbShare, the folder's ACL, the sub folders inside the shared folder.
+      expect(machine.shares.get('qlikshare')).toEqual({ path: 'C:\\QlikShare', encrypted: true, access: new Set(['Full\tbuiltin\\administrators', 'Change\tdomain\\qservice']) });
+      expect(machine.acls.get('c:\\qlikshare')).toEqual(['QLIK1\\Qlik Sense Service Users:(OI)(CI)(M)']);
+      expect(machine.acls.get('\\\\qlik1\\qlikshare\\apps')).toEqual(['DOMAIN\\qservice:(OI)(CI)(M)']);
+      const files = await readdir(join(root, 'C', 'QlikShare'));
+      expect(files.sort()).toEqual(['Apps', 'ArchivedLogs', 'CustomData', 'StaticContent']);
+      // The product is configured with the UNC path the other nodes use.
+      const config = plan.steps.find((s) => s.id === 'product-config')!.params as { content: string };
+      expect(config.content).toContain('\\\\QLIK1\\QlikShare\\Apps');
+
+      await expect(renderGolden(log, secrets)).toMatchFileSnapshot('../../../fixtures/windows/golden/install-local-share.txt');
+    });
+
+    it('refuses a share of that name on another folder, with nothing run after the read-only query', async () => {
+      const settings = windowsSettings({ share: localShare });
+      const plan = windowsPlan(settings);
+      const { machine, sys } = setUp();
+      machine.shares.set('qlikshare', { path: 'D:\\Other', encrypted: false, access: new Set(['Read\teveryone']) });
+      const reg = registry();
+      const ctx = context(sys, new Map());
+      let failure: unknown;
+      for (const step of plan.steps) {
+        const kind = reg.get(step.kind);
+        const from = machine.runner.calls.length;
+        failure = await kind.check(kind.params.parse(step.params), ctx).then(() => undefined, (e: unknown) => e);
+        if (failure === undefined) continue;
+        expect(step.id).toBe('local-share');
+        const calls = machine.runner.calls.slice(from);
+        expect(calls).toHaveLength(1);
+        expect(calls[0]!.script).toContain('Get-SmbShare');
+        expect(calls[0]!.script).not.toMatch(/New-SmbShare|Set-SmbShare|Grant-SmbShareAccess|Remove-SmbShare/);
+        expect(machine.runner.calls).toHaveLength(from + 1);
+        break;
+      }
+      expect(failure).toBeInstanceOf(UserError);
+      expect((failure as UserError).message).toBe('The SMB share QlikShare already exists for D:\\Other, not for C:\\QlikShare.');
+      expect((failure as UserError).fix).toMatch(/never repoints a share/);
+      expect(machine.shares.get('qlikshare')).toEqual({ path: 'D:\\Other', encrypted: false, access: new Set(['Read\teveryone']) });
+      // The checks before it changed nothing either.
+      expect(machine.runner.calls.some((c) => c.script !== undefined && /New-|Add-LocalGroupMember/.test(c.script))).toBe(false);
+      expect(await readdir(root)).toEqual(['UNC']);
+    });
   });
 
   it('refuses a service account that does not exist, before any change', async () => {

@@ -6,6 +6,13 @@
 import { RecordingRunner, type RecordedCall } from './recording-runner.js';
 import type { ExecResult } from '../../../../electron/system/types.js';
 
+interface FakeShare {
+  path: string;
+  encrypted: boolean;
+  /** "Right\taccount" entries, account names lower-cased. */
+  access: Set<string>;
+}
+
 interface FakeService {
   binPath: string;
   displayName: string;
@@ -27,6 +34,8 @@ export class FakeWindows {
   readonly acls = new Map<string, string[]>();
   readonly protectedFiles = new Map<string, string>();
   readonly logonRight = new Set<string>();
+  /** SMB shares by lower-cased name. */
+  readonly shares = new Map<string, FakeShare>();
   bootstrapped = false;
   readonly runner: RecordingRunner;
 
@@ -100,6 +109,7 @@ export class FakeWindows {
   }
 
   private powershell(script: string, input: string): Partial<ExecResult> {
+    if (script.includes('SmbShare')) return this.smb(script);
     if (script.includes('Test-Member')) {
       const account = psValue(script, 'account') ?? '';
       const out = [...script.matchAll(/^Test-Member '((?:[^']|'')*)'/gm)].map(([, raw]) => {
@@ -146,5 +156,37 @@ export class FakeWindows {
       return value === undefined ? { code: 3 } : { stdout: Buffer.from(value, 'utf8').toString('base64') };
     }
     return {};
+  }
+
+  /** smb.ts's ensure script, windows-smb-share's read-only query, and Remove-SmbShare. */
+  private smb(script: string): Partial<ExecResult> {
+    const removed = /Remove-SmbShare -Name '((?:[^']|'')*)'/.exec(script);
+    if (removed) {
+      this.shares.delete(removed[1]!.replace(/''/g, "'").toLowerCase());
+      return {};
+    }
+    const name = psValue(script, 'name') ?? '';
+    const share = this.shares.get(name.toLowerCase());
+    const wanted = [...script.matchAll(/^(?:Add|Test)-Access '((?:[^']|'')*)' '(\w+)'/gm)].map(([, a, r]) => [r!, a!.replace(/''/g, "'")] as const);
+    const holds = (s: FakeShare, right: string, account: string) => s.access.has(`${right}\t${account.toLowerCase()}`);
+    if (script.includes('Test-Access')) {
+      if (!share) return { stdout: 'missing\r\n' };
+      const lacking = wanted.filter(([r, a]) => !holds(share, r, a)).map(([r, a]) => `lacking\t${r}\t${a}`);
+      return { stdout: [`path\t${share.path}`, `encrypted\t${share.encrypted ? 'True' : 'False'}`, ...lacking].join('\r\n') };
+    }
+    const path = psValue(script, 'path') ?? '';
+    const encrypt = script.includes('-EncryptData $true');
+    if (!share) {
+      this.shares.set(name.toLowerCase(), { path, encrypted: encrypt, access: new Set(wanted.map(([r, a]) => `${r}\t${a.toLowerCase()}`)) });
+      return { stdout: 'created' };
+    }
+    if (share.path.replace(/\\+$/, '').toLowerCase() !== path.replace(/\\+$/, '').toLowerCase()) return { code: 5, stderr: `The share ${name} already exists for ${share.path}.` };
+    let changed = false;
+    for (const [r, a] of wanted.filter(([r, a]) => !holds(share, r, a))) {
+      share.access.add(`${r}\t${a.toLowerCase()}`);
+      changed = true;
+    }
+    if (encrypt && !share.encrypted) share.encrypted = changed = true;
+    return { stdout: changed ? 'updated' : 'unchanged' };
   }
 }
