@@ -37,6 +37,11 @@ Commands:
   agent      --socket P --token-file F          the elevated half of the GUI (started by the GUI)
   migrate plan --settings M [--json]            detect the upgrade scenario; the whole migration as a plan
   migrate run  --settings M [--yes] [--log F]   apply it (continues an unfinished one); migrate resume too
+  site status --settings F [--json]             every node of the site: services, heartbeat, versions, database
+  site services stop|start|restart --settings F [--nodes A,B] [--timeout S]   in the manifest's order, on every node
+  site connection show|set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B]
+  site folders show|set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S]
+  node-agent --config F                         the node agent service (registered by the install)
 
 Exit codes: 0 done; 1 apply failed (resume possible); 2 invalid input (nothing changed);
 3 preflight failed (nothing changed); 4 stale plan (make it again).`;
@@ -54,6 +59,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ui: async () => uiCommand,
   agent: async () => agentCommand,
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  site: async () => (await import('./commands/site-ops.js')).siteCommand,
+  'node-agent': async () => (await import('./commands/node-agent.js')).nodeAgentCommand,
 };
 
 /** Commands that change the machine. */

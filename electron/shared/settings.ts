@@ -17,7 +17,7 @@ export const secretSchema = z.union([
 export type Secret = z.infer<typeof secretSchema>;
 
 /** The names under which secrets are referred to in plans and journals. */
-export const SECRET_NAMES = ['database.password', 'database.superuserPassword', 'serviceAccount.password'] as const;
+export const SECRET_NAMES = ['database.password', 'database.superuserPassword', 'serviceAccount.password', 'cluster.siteKey'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const hostnameRegex = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -54,7 +54,14 @@ export type Listener = z.infer<typeof listenerSchema>;
 export const settingsSchema = z
   .object({
     product: z.enum(['reference', 'qlik-sense']),
-    cluster: z.object({ mode: z.enum(['create', 'join']), id: z.string().optional() }).strict(),
+    cluster: z
+      .object({
+        mode: z.enum(['create', 'join']),
+        id: z.string().optional(),
+        /** The site key of the cluster (a joining node; the bundle carries it). The central node makes one. */
+        siteKey: secretSchema.optional(),
+      })
+      .strict(),
     database: z
       .object({
         install: z.enum(['local', 'existing']),

@@ -17,12 +17,15 @@ import { resolveSecrets } from './load-settings.js';
 import { planInstall } from './planner.js';
 import { runPreflight } from './preflight.js';
 import { createStepRegistry } from './step-kinds.js';
+import { spsetupEntry } from '../site/agent-config.js';
 
 export interface InstallerContext {
   readonly sys: System;
   readonly env?: NodeJS.ProcessEnv;
   /** The Node.js executable the reference product's programs run with. */
   readonly nodeExecutable?: string;
+  /** The spsetup launcher the node agent service runs (default: bin/spsetup.js of this build). */
+  readonly spsetupEntry?: string;
 }
 
 export interface PreparedInstall {
@@ -56,6 +59,7 @@ export async function prepareInstall(settings: Settings, ctx: InstallerContext):
     nodeExecutable: ctx.nodeExecutable ?? process.execPath,
     ...(layout.localDb ? { databaseMediaDir: databaseMediaDir(ctx) } : {}),
     repositoryHost: settings.database.host,
+    spsetupEntry: ctx.spsetupEntry ?? spsetupEntry(),
   });
   const [preflight, plan] = await Promise.all([
     runPreflight(ctx.sys, { settings, layout, facts, secrets }),

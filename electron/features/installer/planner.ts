@@ -6,6 +6,7 @@ import type { PlanDraft, StepDraft } from '../../engine/plan-builder.js';
 import type { Settings } from '../../shared/settings.js';
 import { bootstrapCommands, type NodeLayout } from './layout.js';
 import { adaptPlanForWindows } from './steps/windows-plan.js';
+import { planSiteSteps } from '../site/plan-site.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -18,6 +19,8 @@ export interface PlannerInputs {
   readonly databaseMediaDir?: string;
   /** Non-secret fields of the connection string this node's services use. */
   readonly repositoryHost: string;
+  /** The spsetup launcher the node agent service runs (bin/spsetup.js). */
+  readonly spsetupEntry: string;
 }
 
 /** The steps of a Create cluster or Join cluster install. */
@@ -127,6 +130,8 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     hostname: settings.hostname,
     isCentral: layout.isCentral,
   });
+  // The node agent joins the site before the product's services start (and so stops after them).
+  steps.push(...planSiteSteps({ settings, layout, nodeExecutable: input.nodeExecutable, spsetupEntry: input.spsetupEntry, repositoryHost: input.repositoryHost, repository }));
   // Registered after the bootstrap: a supervisor may start a service as soon as it is registered.
   for (const { spec, def } of layout.services) if (spec) register(def);
   if (settings.startServices) {
@@ -148,7 +153,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   if (db.listener?.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0')) {
     warnings.push('The database accepts connections from every address (0.0.0.0/0): narrow the IP ranges to the nodes of the site where you can.');
   }
-  const secrets = ['database.password', ...(layout.localDb ? ['database.superuserPassword'] : [])];
+  const secrets = ['database.password', ...(layout.localDb ? ['database.superuserPassword'] : []), ...(settings.cluster.siteKey !== undefined ? ['cluster.siteKey'] : [])];
   const draft = {
     title: `${settings.cluster.mode === 'create' ? 'Create cluster' : 'Join cluster'} on ${settings.hostname} (${layout.manifest.displayName})`,
     steps,

@@ -12,6 +12,7 @@ import { pgInitdbStep } from './steps/pg-initdb.js';
 import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
 import { serviceRunningStep, serviceStep } from './steps/service.js';
 import { windowsStepKinds } from './steps/windows-step-kinds.js';
+import { siteKeyStep, siteSchemaStep } from '../site/site-steps.js';
 
 /** A registry holding the installer's step kinds. */
 export function createStepRegistry(): StepRegistry<System> {
@@ -29,6 +30,8 @@ export function createStepRegistry(): StepRegistry<System> {
     connectionStringStep,
     bootstrapStep,
     nodeRegisteredStep,
+    siteKeyStep,
+    siteSchemaStep,
     ...windowsStepKinds,
   ]);
 }

@@ -2,6 +2,7 @@
  * The migration's operations on one node: detect, plan (dry run), apply, resume. Shared by the
  * CLI and the wizard's back end.
  */
+import { spsetupEntry } from '../site/agent-config.js';
 import { join } from 'node:path';
 import { previewPlan } from '../../engine/plan-builder.js';
 import { lastOutcome, readJournal } from '../../engine/journal.js';
@@ -94,7 +95,7 @@ export async function prepareMigration(file: MigrationFile, ctx: InstallerContex
 
   const migrateSettings: Settings = { ...settings, startServices: false };
   const layout = layoutFor(migrateSettings, ctx);
-  const install = planInstall({ settings: migrateSettings, layout, nodeExecutable: ctx.nodeExecutable ?? process.execPath, repositoryHost: settings.database.host });
+  const install = planInstall({ settings: migrateSettings, layout, nodeExecutable: ctx.nodeExecutable ?? process.execPath, repositoryHost: settings.database.host, spsetupEntry: ctx.spsetupEntry ?? spsetupEntry() });
   const folders = contentLayout({ platform: layout.platform, dataDir: layout.dataDir, share: layout.share, includeArchivedLogs: file.includeArchivedLogs });
   const draft = planMigration({
     role: file.role,

@@ -5,12 +5,14 @@ import { connectPostgres } from './client.js';
 import type { PgConnectOptions, PgConnection } from './client.js';
 import { applyConfigToRunningServer, configPaths, validateConfigOffline } from './server-config.js';
 import type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
+import { listenForNotifications, type NotifyListener } from './notify.js';
 import { findServerBinaries, initCluster, isServerRunning, startServer, stopServer } from './local-server.js';
 import type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
 
 export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, SslMode } from './client.js';
 export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
 export type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
+export type { NotifyListener } from './notify.js';
 export type { HbaRule, HbaRecord, HbaEntry, HbaClient } from './hba-editor.js';
 export { setConfSettings, readConfSetting, parseConf, formatConfValue } from './conf-editor.js';
 export { ensureHbaRules, parseHba, findMatchingRule, isClientAllowed, ruleForClient, formatHbaRule } from './hba-editor.js';
@@ -21,6 +23,8 @@ export { hashText } from './server-config.js';
 export interface Postgres {
   /** Opens a connection (bounded timeout); failures are UserErrors. */
   connect(options: PgConnectOptions): Promise<PgConnection>;
+  /** A connection that LISTENs on a channel and calls back on each NOTIFY. */
+  listen(options: PgConnectOptions, channel: string, onNotify: (payload: string) => void): Promise<NotifyListener>;
   /** The config file paths a running server reads. */
   configPaths(conn: PgConnection): Promise<{ conf: string; hba: string; dataDir: string }>;
   /** Backup, write, validate by the server, reload, confirm; restores and throws when refused. */
@@ -38,6 +42,7 @@ export interface Postgres {
 export function createPostgres(): Postgres {
   return {
     connect: connectPostgres,
+    listen: listenForNotifications,
     configPaths,
     applyConfig: applyConfigToRunningServer,
     validateOffline: validateConfigOffline,

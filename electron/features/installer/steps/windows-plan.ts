@@ -67,7 +67,8 @@ export function adaptPlanForWindows(draft: PlanDraft, layout: NodeLayout, isAdmi
       default:
         steps.push(step);
     }
-    if (step.kind === 'service') serviceNames.push((p['definition'] as { name: string }).name);
+    // A service without an account (the node agent) runs as LocalSystem: no logon to set.
+    if (step.kind === 'service' && (p['definition'] as { account?: string }).account !== undefined) serviceNames.push((p['definition'] as { name: string }).name);
   }
   if (localShare && !steps.some((s) => s.kind === 'windows-smb-share')) {
     // Before the sub folders, which are then made through the share's UNC path.

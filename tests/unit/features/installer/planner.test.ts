@@ -23,7 +23,7 @@ function settings(overrides: Record<string, unknown> = {}): Settings {
 
 const plan = (s: Settings) => {
   const layout = resolveLayout(s, getManifest(s.product), 'linux', '/usr/bin/node');
-  return planInstall({ settings: s, layout, nodeExecutable: '/usr/bin/node', databaseMediaDir: '/media/pg', repositoryHost: s.database.host });
+  return planInstall({ settings: s, layout, nodeExecutable: '/usr/bin/node', databaseMediaDir: '/media/pg', repositoryHost: s.database.host, spsetupEntry: '/opt/spsetup/bin/spsetup.js' });
 };
 
 describe('install planner', () => {

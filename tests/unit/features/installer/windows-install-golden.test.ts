@@ -49,7 +49,7 @@ function windowsSettings(overrides: Record<string, unknown> = {}): Settings {
 function windowsPlan(settings: Settings): PlanDraft {
   const layout = resolveLayout(settings, getManifest(settings.product), 'win32', nodeExe);
   // planInstall adapts a win32 plan itself (Windows step kinds, the local SMB share).
-  return planInstall({ settings, layout, nodeExecutable: nodeExe, repositoryHost: settings.database.host });
+  return planInstall({ settings, layout, nodeExecutable: nodeExe, repositoryHost: settings.database.host, spsetupEntry: 'C:\\Program Files\\spsetup\\bin\\spsetup.js' });
 }
 
 function registry() {
@@ -274,7 +274,7 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
   it('refuses a local database on Windows with the alternative', () => {
     const settings = windowsSettings({ database: { install: 'local', host: 'localhost', password: databasePassword, superuserPassword: 'su' } });
     const layout = resolveLayout(settings, getManifest('qlik-sense'), 'win32', nodeExe);
-    expect(() => planInstall({ settings, layout, nodeExecutable: nodeExe, databaseMediaDir: 'C:\\pg', repositoryHost: 'localhost' })).toThrow(/not supported on Windows/);
+    expect(() => planInstall({ settings, layout, nodeExecutable: nodeExe, databaseMediaDir: 'C:\\pg', repositoryHost: 'localhost', spsetupEntry: 'C:\\spsetup.js' })).toThrow(/not supported on Windows/);
   });
 
   it('grants an administrator service account itself (no local group is made for it)', () => {

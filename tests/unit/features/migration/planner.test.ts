@@ -31,7 +31,7 @@ function settings(role: MigrationRole, overrides: Record<string, unknown> = {}):
 function plan(role: MigrationRole, scenario: Scenario, options: { serverDataDir?: string; overrides?: Record<string, unknown> } = {}) {
   const s = settings(role, options.overrides);
   const layout = resolveLayout(s, referenceManifest, 'linux', '/usr/bin/node');
-  const install = planInstall({ settings: s, layout, nodeExecutable: '/usr/bin/node', repositoryHost: s.database.host });
+  const install = planInstall({ settings: s, layout, nodeExecutable: '/usr/bin/node', repositoryHost: s.database.host, spsetupEntry: '/opt/spsetup/bin/spsetup.js' });
   return planMigration({
     role,
     scenario,

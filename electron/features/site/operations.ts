@@ -1,0 +1,72 @@
+/**
+ * The closed set of site operations: a `kind`-tagged union, each checked by its schema. The
+ * payload text is what the site key signs; it carries the id, targets, bound and body, so a copied
+ * row cannot be retargeted or replayed under another id. Later issues add kinds here.
+ */
+import { z } from 'zod';
+
+const sealed = z.object({ sealed: z.string().min(1) }).strict();
+
+export const folderNames = ['root', 'apps', 'archivedLogs', 'customData', 'staticContent'] as const;
+export type FolderName = (typeof folderNames)[number];
+
+export const operationBodySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('services'), action: z.enum(['stop', 'start', 'restart']) }).strict(),
+  z
+    .object({
+      kind: z.literal('connection'),
+      fields: z
+        .object({
+          host: z.string().min(1).optional(),
+          port: z.number().int().min(1).max(65535).optional(),
+          sslMode: z.enum(['Disable', 'Allow', 'Prefer', 'Require', 'VerifyCA', 'VerifyFull']).optional(),
+          password: sealed.optional(),
+        })
+        .strict(),
+      /** Restart the product services so they reconnect with the new string. */
+      restart: z.boolean(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('folders'),
+      folders: z.object(Object.fromEntries(folderNames.map((n) => [n, z.string().min(1).optional()])) as Record<FolderName, z.ZodOptional<z.ZodString>>).strict(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('status') }).strict(),
+  z.object({ kind: z.literal('diagnostics'), logLines: z.number().int().min(1).max(1000) }).strict(),
+]);
+export type OperationBody = z.infer<typeof operationBodySchema>;
+export type OperationKind = OperationBody['kind'];
+
+export const operationPayloadSchema = z
+  .object({
+    id: z.string().uuid(),
+    targets: z.array(z.string().min(1)).min(1),
+    requestedAt: z.string().datetime(),
+    requestedBy: z.string().min(1),
+    /** After this instant no node starts the operation (it reports `expired` instead). */
+    deadline: z.string().datetime(),
+    body: operationBodySchema,
+  })
+  .strict();
+export type OperationPayload = z.infer<typeof operationPayloadSchema>;
+
+/** The states of one node's result; a node with no result by the deadline is unreachable. */
+export type ResultState = 'running' | 'done' | 'failed' | 'refused' | 'expired';
+
+/** One line describing an operation for people (never a secret). */
+export function describeOperation(body: OperationBody): string {
+  switch (body.kind) {
+    case 'services':
+      return `${body.action} the services`;
+    case 'connection':
+      return `set connection string ${Object.keys(body.fields).join(', ')}`;
+    case 'folders':
+      return `set folders ${Object.keys(body.folders).join(', ')}`;
+    case 'status':
+      return 'report status';
+    case 'diagnostics':
+      return 'collect diagnostics';
+  }
+}

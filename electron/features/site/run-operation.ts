@@ -1,0 +1,121 @@
+/**
+ * Carries out one verified operation on this node. Each kind is idempotent: running it again
+ * after an interruption reaches the same end state (services in the manifest's order with
+ * readiness; files compared before they are written).
+ */
+import { assertNever } from '../../shared/assert-never.js';
+import { formatConnectionString, parseConnectionString } from '../../shared/connection-string.js';
+import { getManifest } from '../../product/index.js';
+import type { System } from '../../system/system.js';
+import type { AgentConfig } from './agent-config.js';
+import type { OperationBody } from './operations.js';
+import { openSecret } from './site-key.js';
+
+export interface OperationOutcome {
+  readonly message: string;
+  readonly details?: unknown;
+  /** The agent must reconnect with the (new) connection string. */
+  readonly reconnect?: boolean;
+  /** The agent's configuration changed (e.g. the folders). */
+  readonly config?: AgentConfig;
+}
+
+export interface OperationContext {
+  readonly sys: System;
+  readonly config: AgentConfig;
+  readonly siteKey: Buffer;
+  readonly operationId: string;
+  readonly log: (line: string) => void;
+}
+
+async function stopServices(ctx: OperationContext): Promise<string[]> {
+  const done: string[] = [];
+  for (const s of [...ctx.config.services].reverse()) {
+    ctx.log(`stopping ${s.name}`);
+    await ctx.sys.services.stop(s.name);
+    done.push(s.name);
+  }
+  return done;
+}
+
+async function startServices(ctx: OperationContext): Promise<string[]> {
+  const done: string[] = [];
+  for (const s of ctx.config.services) {
+    ctx.log(`starting ${s.name}`);
+    await ctx.sys.services.start(s.name);
+    const { logLine, ...rest } = s.readiness;
+    await ctx.sys.services.waitReady(s.name, { ...rest, ...(logLine ? { logLine: new RegExp(logLine) } : {}) }, s.readinessLog);
+    done.push(s.name);
+  }
+  return done;
+}
+
+/** The state of each reported service. */
+export async function serviceStates(sys: System, config: AgentConfig): Promise<{ name: string; state: Awaited<ReturnType<System['services']['status']>> }[]> {
+  return Promise.all(config.reportedServices.map(async (name) => ({ name, state: await sys.services.status(name).catch(() => 'unknown' as const) })));
+}
+
+/** Runs the operation; throws a UserError when it cannot be done. */
+export async function runOperation(body: OperationBody, ctx: OperationContext): Promise<OperationOutcome> {
+  switch (body.kind) {
+    case 'services': {
+      const stopped = body.action === 'start' ? [] : await stopServices(ctx);
+      const started = body.action === 'stop' ? [] : await startServices(ctx);
+      return { message: `${body.action}: ${[...stopped.map((s) => `stopped ${s}`), ...started.map((s) => `started ${s}`)].join(', ')}`, details: { stopped, started } };
+    }
+    case 'connection': {
+      const { sys, config } = ctx;
+      const current = parseConnectionString((await sys.secretStore.get(config.connectionStringFile)) ?? '');
+      const password = body.fields.password ? openSecret(ctx.siteKey, body.fields.password, ctx.operationId) : current.password;
+      const next = formatConnectionString({
+        ...current,
+        host: body.fields.host ?? current.host,
+        port: body.fields.port ?? current.port,
+        password,
+        ...(body.fields.sslMode !== undefined ? { sslMode: body.fields.sslMode } : {}),
+      });
+      const changed = next !== formatConnectionString(current);
+      if (changed) await sys.secretStore.put(config.connectionStringFile, next, config.account);
+      const restarted = body.restart ? (await stopServices(ctx), await startServices(ctx)) : [];
+      const fields = Object.keys(body.fields).join(', ');
+      return {
+        message: `${changed ? `connection string ${fields} set` : 'connection string already up to date'}${restarted.length ? `; restarted ${restarted.join(', ')}` : ''}`,
+        details: { changed, restarted },
+        reconnect: changed,
+      };
+    }
+    case 'folders': {
+      const { sys, config } = ctx;
+      const share = { ...config.productConfig.share, ...Object.fromEntries(Object.entries(body.folders).filter(([, v]) => v !== undefined)) };
+      const content = getManifest(config.product).renderConfig({
+        hostname: config.hostname,
+        isCentral: config.isCentral,
+        installDir: config.productConfig.installDir,
+        dataDir: config.productConfig.dataDir,
+        share,
+      });
+      const changed = (await sys.files.readText(config.productConfig.file)) !== content;
+      if (changed) {
+        await sys.files.backup(config.productConfig.file, `${config.stateDir}/backups`);
+        await sys.files.writeAtomic(config.productConfig.file, content, { mode: 0o640, owner: config.account });
+      }
+      return {
+        message: changed ? `folders set (${Object.keys(body.folders).join(', ')}); restart the services for them to take effect` : 'folders already set',
+        details: { changed, share },
+        config: { ...config, productConfig: { ...config.productConfig, share } },
+      };
+    }
+    case 'status':
+      return { message: 'status reported', details: { services: await serviceStates(ctx.sys, ctx.config) } };
+    case 'diagnostics': {
+      const logs: Record<string, string[]> = {};
+      for (const s of ctx.config.services) {
+        const text = s.readinessLog ? ((await ctx.sys.files.readText(s.readinessLog).catch(() => undefined)) ?? '') : '';
+        logs[s.name] = text.split('\n').filter(Boolean).slice(-body.logLines);
+      }
+      return { message: 'diagnostics collected', details: { services: await serviceStates(ctx.sys, ctx.config), logs, productVersion: ctx.config.productVersion } };
+    }
+    default:
+      return assertNever(body);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Issue 14: site operations through the node agents and the repository database. A dedicated
+ * Debian PostgreSQL 15 server (namespace DB, so pg_dump matches it), a central node A and rim
+ * nodes B and C, each in its own namespace with its own runit supervisor and node agent.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accountName,
+  attachNode,
+  cleanupNode,
+  clusterNetnsName,
+  clusterSkipReason,
+  createHub,
+  deleteClusterNetns,
+  makeNodeDirs,
+  makeShare,
+  nodeSettings,
+  randomPassword,
+  randomSubnet,
+  removeUser,
+  runCli,
+  writeSettings,
+  type NodeDirs,
+} from '../support/cluster.js';
+import { execBounded } from '../support/netns.js';
+import { getManifest } from '../../electron/product/index.js';
+import { binDirOf, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
+
+function debianMissing(): string | undefined {
+  try {
+    binDirOf('debian15');
+    return undefined;
+  } catch {
+    return 'Debian PostgreSQL 15 is not installed';
+  }
+}
+
+const skip = clusterSkipReason() ?? debianMissing();
+
+interface Node {
+  readonly name: string;
+  readonly ns: string;
+  readonly ip: string;
+  readonly dirs: NodeDirs;
+}
+
+interface StatusJson {
+  nodes: { hostname: string; isCentral: boolean; reachable: boolean; endpoint: string; spsetupVersion: string; services: { name: string; state: string }[] }[];
+}
+interface Outcome {
+  hostname: string;
+  state: string;
+  message: string;
+  details?: { started?: string[]; stopped?: string[] };
+}
+
+/** The reference product's services in the manifest's start order. */
+const PRODUCT_SERVICES = getManifest('reference').services.map((s) => s.name);
+
+describe.skipIf(skip)(`site operations on a central and two rim nodes${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const subnet = randomSubnet();
+  const hub = clusterNetnsName('hub');
+  const nsDb = clusterNetnsName('db');
+  const ipDb = `${subnet}.1`;
+  const user = accountName('site');
+  let password = randomPassword();
+  let server: TestServer;
+  let dbDirs: NodeDirs;
+  let share: Awaited<ReturnType<typeof makeShare>>;
+  const nodes: Node[] = [];
+  const central = () => nodes[0]!;
+
+  const settingsFor = (dirs: NodeDirs, mode: 'create' | 'join', hostname: string, extra: Record<string, unknown> = {}, cluster: Record<string, unknown> = {}) => {
+    const doc = nodeSettings({ dirs, mode, dbInstall: 'existing', dbHost: ipDb, dbPort: server.port, password, shareRoot: share.share, hostname, user });
+    return { ...doc, cluster: { ...(doc.cluster as Record<string, unknown>), ...cluster }, database: { ...(doc.database as Record<string, unknown>), ...extra } };
+  };
+  const site = (args: string[], node = central()) => runCli(['site', ...args, '--settings', node.dirs.settingsFile], { netns: node.ns, timeoutMs: 170_000 });
+  const sv = (node: Node, action: 'up' | 'down', service: string) => execBounded('sv', ['-w', '30', action, join(node.dirs.runitDir, service)]);
+  const repositoryLog = (node: Node) => readFile(join(node.dirs.dataDir, 'log', 'repository.log'), 'utf8').catch(() => '');
+  const startedLines = (text: string) => text.split('\n').filter((l) => l.includes('Repository service started')).length;
+
+  async function status(): Promise<StatusJson> {
+    const r = await site(['status', '--json']);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    return JSON.parse(r.stdout) as StatusJson;
+  }
+
+  /** Waits until every node's last heartbeat shows `state` for every product service. */
+  async function waitForServices(state: string, hosts = nodes.map((n) => n.ip)): Promise<StatusJson> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const st = await status();
+      const ok = hosts.every((h) => st.nodes.find((n) => n.hostname === h)?.services.filter((s) => PRODUCT_SERVICES.includes(s.name)).every((s) => s.state === state));
+      if (ok || Date.now() > deadline) return st;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  beforeAll(async () => {
+    share = await makeShare();
+    await createHub(hub);
+    await attachNode(hub, nsDb, `${ipDb}/24`);
+    for (const [i, name] of ['a', 'b', 'c'].entries()) {
+      const node = { name, ns: clusterNetnsName(name), ip: `${subnet}.${i + 2}`, dirs: await makeNodeDirs(`site${name}`) };
+      await attachNode(hub, node.ns, `${node.ip}/24`);
+      nodes.push(node);
+    }
+    dbDirs = await makeNodeDirs('sitedb');
+    server = await startTestServer({ flavor: 'debian15', netns: nsDb, port: await freePort() });
+  });
+
+  afterAll(async () => {
+    for (const d of [...nodes.map((n) => n.dirs)].reverse()) await cleanupNode(d);
+    if (dbDirs) await cleanupNode(dbDirs);
+    await server?.stop();
+    await deleteClusterNetns();
+    await share?.cleanup();
+    await removeUser(user);
+  });
+
+  it('creates the cluster on A and joins B and C with the site key; site status lists all three with every service', async () => {
+    const prep = settingsFor(dbDirs, 'create', ipDb, { superuserPassword: server.password, listener: { listenAddresses: ['127.0.0.1', ipDb], ipRanges: [`${subnet}.0/24`], maxConnections: 300 } });
+    const p = await runCli(['db', 'prepare', '--settings', await writeSettings(dbDirs.settingsFile, prep)], { netns: nsDb });
+    expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
+    const a = await runCli(['install', '--settings', await writeSettings(central().dirs.settingsFile, settingsFor(central().dirs, 'create', central().ip)), '--yes'], { netns: central().ns });
+    expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
+    // What a bundle carries to the rim nodes: the central node's site key.
+    const keyFile = join(central().dirs.stateDir, 'site.key');
+    for (const rim of nodes.slice(1)) {
+      const doc = settingsFor(rim.dirs, 'join', rim.ip, {}, { siteKey: { file: keyFile } });
+      const r = await runCli(['install', '--settings', await writeSettings(rim.dirs.settingsFile, doc), '--yes'], { netns: rim.ns });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }
+    const st = await waitForServices('running');
+    expect(st.nodes.map((n) => `${n.hostname}${n.isCentral ? ' central' : ''}`)).toEqual([`${central().ip} central`, nodes[1]!.ip, nodes[2]!.ip]);
+    for (const n of st.nodes) {
+      expect(n.reachable, n.hostname).toBe(true);
+      expect(n.endpoint).toBe(`${ipDb}:${server.port}`);
+      expect(n.services.map((s) => `${s.name} ${s.state}`)).toEqual([...PRODUCT_SERVICES, 'spsetup-node-agent'].map((s) => `${s} running`));
+    }
+    const text = await site(['status']);
+    expect(text.stdout).toContain(`${central().ip} (central)`);
+  });
+
+  it('services stop then start: every node stops in reverse order and starts in the manifest order', async () => {
+    const stop = await site(['services', 'stop', '--json']);
+    expect(stop.code, `${stop.stdout}\n${stop.stderr}`).toBe(0);
+    const stopped = JSON.parse(stop.stdout.slice(stop.stdout.indexOf('['))) as Outcome[];
+    expect(stopped.map((o) => `${o.hostname} ${o.state}`)).toEqual(nodes.map((n) => `${n.ip} done`));
+    for (const o of stopped) expect(o.details?.stopped).toEqual([...PRODUCT_SERVICES].reverse());
+    for (const n of nodes) {
+      const r = await execBounded('sv', ['status', join(n.dirs.runitDir, 'reference-repository')]);
+      expect(r.stdout, n.ip).toMatch(/^down:/);
+    }
+    expect((await waitForServices('stopped')).nodes.every((n) => n.services.find((s) => s.name === 'spsetup-node-agent')?.state === 'running')).toBe(true);
+    const start = await site(['services', 'start', '--json']);
+    expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
+    const started = JSON.parse(start.stdout.slice(start.stdout.indexOf('['))) as Outcome[];
+    expect(started.map((o) => `${o.hostname} ${o.state}`)).toEqual(nodes.map((n) => `${n.ip} done`));
+    for (const o of started) expect(o.details?.started).toEqual(PRODUCT_SERVICES);
+    const st = await waitForServices('running');
+    for (const n of st.nodes) for (const s of n.services) expect(`${n.hostname} ${s.name} ${s.state}`).toBe(`${n.hostname} ${s.name} running`);
+  });
+
+  it('folders set changes the product configuration on all three', async () => {
+    const apps = join(share.share, 'Apps2');
+    const r = await site(['folders', 'set', '--apps', apps]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const n of nodes) {
+      const config = JSON.parse(await readFile(join(n.dirs.dataDir, 'reference.json'), 'utf8')) as { share: { apps: string; root: string } };
+      expect(config.share, n.ip).toEqual(expect.objectContaining({ apps, root: share.share }));
+    }
+  });
+
+  it('connection set of the password reaches all three, their repository services reconnect, and pg_dump holds no plaintext password', async () => {
+    const before = await Promise.all(nodes.map(async (n) => startedLines(await repositoryLog(n))));
+    password = randomPassword();
+    const file = join(central().dirs.root, 'new-password');
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    const r = await site(['connection', 'set', '--password-file', file]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const [i, n] of nodes.entries()) {
+      const text = await readFile(join(n.dirs.dataDir, 'secrets', 'repository.connection'), 'utf8');
+      expect(text, n.ip).toContain(`Password='${password}'`);
+      // Restarted with the new string, and connected: the old password no longer works.
+      expect(startedLines(await repositoryLog(n)), n.ip).toBeGreaterThan(before[i]!);
+    }
+    // The administrator's settings file follows the new password.
+    await writeSettings(central().dirs.settingsFile, settingsFor(central().dirs, 'create', central().ip));
+    const st = await waitForServices('running');
+    for (const n of st.nodes) expect(n.services.every((s) => s.state === 'running'), n.hostname).toBe(true);
+    const dump = await execBounded('runuser', ['-u', 'postgres', '--', join(binDirOf('debian15'), 'pg_dump'), '-h', server.socketDir, '-p', String(server.port), '-d', 'QSR'], { env: { PGPASSWORD: server.password } });
+    expect(dump.code, dump.stderr).toBe(0);
+    expect(dump.stdout).toContain('spsetup.operations');
+    expect(dump.stdout).not.toContain(password);
+  });
+
+  it('an operation inserted without the site key is refused by every agent', async () => {
+    const id = randomUUID();
+    const c = await server.connect({ database: 'QSR' });
+    try {
+      const payload = JSON.stringify({ id, targets: nodes.map((n) => n.ip), requestedAt: new Date().toISOString(), requestedBy: 'intruder', deadline: new Date(Date.now() + 60_000).toISOString(), body: { kind: 'services', action: 'stop' } });
+      await c.query(`INSERT INTO spsetup.operations (id, kind, target_nodes, payload, signature, requested_by, deadline) VALUES ($1, 'services', $2, $3, $4, 'intruder', now() + interval '1 minute')`, [id, nodes.map((n) => n.ip), payload, 'f'.repeat(64)]);
+      await c.query(`SELECT pg_notify('spsetup_site', $1)`, [id]);
+      const deadline = Date.now() + 20_000;
+      let rows: { hostname: string; state: string; message: string }[] = [];
+      while (Date.now() < deadline) {
+        rows = await c.query(`SELECT hostname, state, message FROM spsetup.results WHERE operation_id = $1 ORDER BY hostname`, [id]);
+        if (rows.length === nodes.length) break;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(rows.map((x) => `${x.hostname} ${x.state} ${x.message}`)).toEqual(nodes.map((n) => `${n.ip} refused not signed with the site key`));
+    } finally {
+      await c.close();
+    }
+    const st = await waitForServices('running');
+    for (const n of st.nodes) expect(n.services.every((s) => s.state === 'running'), n.hostname).toBe(true);
+  });
+
+  it('a rim node whose agent is stopped is reported unreachable within the bound; back again, it reports the stale operation and never runs it', async () => {
+    const c = nodes[2]!;
+    expect((await sv(c, 'down', 'spsetup-node-agent')).code).toBe(0);
+    const logBefore = startedLines(await repositoryLog(c));
+    const t0 = Date.now();
+    const r = await site(['services', 'restart', '--timeout', '8', '--json']);
+    const took = Date.now() - t0;
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    const outcomes = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Outcome[];
+    expect(outcomes.map((o) => `${o.hostname} ${o.state}`)).toEqual([`${nodes[0]!.ip} done`, `${nodes[1]!.ip} done`, `${c.ip} unreachable`]);
+    expect(took).toBeLessThan(8_000 + 10_000);
+    expect((await sv(c, 'up', 'spsetup-node-agent')).code).toBe(0);
+    const conn = await server.connect({ database: 'QSR' });
+    try {
+      const deadline = Date.now() + 20_000;
+      let row: { state: string; message: string } | undefined;
+      while (Date.now() < deadline && !row) {
+        row = (await conn.query<{ state: string; message: string }>(`SELECT r.state, r.message FROM spsetup.results r JOIN spsetup.operations o ON o.id = r.operation_id WHERE r.hostname = $1 AND o.kind = 'services' ORDER BY o.requested_at DESC LIMIT 1`, [c.ip]))[0];
+        if (!row) await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(row?.state).toBe('expired');
+      expect(row?.message).toMatch(/after its deadline/);
+    } finally {
+      await conn.close();
+    }
+    // Restarted once more: still not run (its node journal holds the one `expired` entry).
+    expect((await sv(c, 'down', 'spsetup-node-agent')).code).toBe(0);
+    expect((await sv(c, 'up', 'spsetup-node-agent')).code).toBe(0);
+    await new Promise((res) => setTimeout(res, 3_000));
+    expect(startedLines(await repositoryLog(c))).toBe(logBefore);
+    const journal = (await readFile(join(c.dirs.stateDir, 'site', 'operations.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; state: string });
+    const last = journal.at(-1)!;
+    expect(last.state).toBe('expired');
+    expect(journal.filter((e) => e.id === last.id).map((e) => e.state)).toEqual(['expired']);
+  });
+});
