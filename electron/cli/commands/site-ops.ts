@@ -120,7 +120,6 @@ async function operationFor(group: string | undefined, action: string | undefine
     for (const name of folderNames) {
       const value = flags[name];
       if (value === undefined) continue;
-      // eslint-disable-next-line no-control-regex
       if (!value.trim() || /[\u0000-\u001f]/.test(value)) throw invalid(`The ${name} folder must be a path without control characters.`);
       given[name] = value;
     }

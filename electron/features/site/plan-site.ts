@@ -25,6 +25,8 @@ export function planSiteSteps(input: SitePlanInput): StepDraft[] {
   const definition = agentServiceDefinition(layout, input.nodeExecutable, input.spsetupEntry);
   const config = buildAgentConfig(settings, layout, input.repositoryHost);
   return [
+    // The state folder holds the site key and the agent's configuration: administrators only.
+    { id: 'site-state-folder', kind: 'directory', title: `spsetup state folder ${layout.stateDir}`, params: { paths: [layout.stateDir], mode: 0o700 } },
     {
       id: 'site-key',
       kind: 'site-key',
@@ -39,11 +41,12 @@ export function planSiteSteps(input: SitePlanInput): StepDraft[] {
       params: { path: paths.configFile, content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o600 },
     },
     { id: `service-${NODE_AGENT_SERVICE}`, kind: 'service', title: `Register service ${definition.displayName}`, params: { definition } },
-    {
+    // Started with the services (not on the guide's path that leaves them for later; it starts at boot).
+    ...(!settings.startServices ? [] : [{
       id: 'node-agent-start',
       kind: 'service-running',
       title: `Start ${definition.displayName}`,
       params: { services: [{ name: NODE_AGENT_SERVICE, readiness: { logLine: NODE_AGENT_READY_LINE, timeoutMs: 60_000, logFile: paths.logFile } }], host: '127.0.0.1' },
-    },
+    }]),
   ];
 }

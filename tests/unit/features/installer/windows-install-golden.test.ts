@@ -4,6 +4,8 @@
  * machine), file contents go to a temp folder. The ordered commands and scripts are compared with
  * a golden file, and the passwords are proven to travel on stdin only.
  */
+import { NODE_AGENT_SERVICE } from '../../../../electron/features/site/agent-config.js';
+import { SITE_SCHEMA_VERSION } from '../../../../electron/features/site/schema.js';
 import { mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -66,7 +68,16 @@ function registry() {
 
 /** The repository database: registration appears once Repository.exe has bootstrapped. */
 function fakePostgres(machine: FakeWindows): System['postgres'] {
-  const conn = { query: async () => (machine.bootstrapped ? [{ is_central: true }] : []), close: async () => undefined } as unknown as PgConnection;
+  // spsetup's site schema: created by its migration, then reported at its version.
+  let siteSchema = false;
+  const query = async (sql: string) => {
+    if (sql.includes('INSERT INTO spsetup.schema_version')) siteSchema = true;
+    if (sql.includes("to_regclass('spsetup.")) return siteSchema ? [{ t: 'spsetup.schema_version' }] : [{ t: null }];
+    if (sql.includes('max(version)')) return [{ v: siteSchema ? SITE_SCHEMA_VERSION : null }];
+    if (sql.includes('spsetup') || /^(BEGIN|COMMIT|ROLLBACK|SELECT pg_advisory)/.test(sql)) return [];
+    return machine.bootstrapped ? [{ is_central: true }] : [];
+  };
+  const conn = { query, close: async () => undefined } as unknown as PgConnection;
   return { connect: async () => conn } as unknown as System['postgres'];
 }
 
@@ -107,6 +118,12 @@ function renderGolden(log: readonly { label: string; calls: readonly RecordedCal
   out.push('', '# Scripts');
   scripts.forEach((s, i) => out.push(`## S${i + 1}`, ...s.split('\r\n').map((l) => `    ${l}`)));
   return `${out.join('\n')}\n`;
+}
+
+/** The secrets plus the site key the install made (random, so the golden file names it). */
+function withSiteKey(secrets: ReadonlyMap<string, string>, machine: FakeWindows): ReadonlyMap<string, string> {
+  const key = [...machine.protectedFiles].find(([path]) => path.endsWith('site.key'))?.[1];
+  return key === undefined ? secrets : new Map([...secrets, ['site.key', key]]);
 }
 
 describe('a Windows create-cluster install through the Windows adapters', () => {
@@ -171,12 +188,14 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
     expectNotInArgv(calls, servicePassword);
     expectNotInArgv(calls, databasePassword);
     // The service password: on stdin once per service whose logon is set, nowhere else.
-    const serviceNames = [...machine.services.keys()];
+    // The node agent runs as LocalSystem (it stops and starts the others): no logon password.
+    const serviceNames = [...machine.services.keys()].filter((n) => n !== NODE_AGENT_SERVICE);
     expect(serviceNames.length).toBeGreaterThan(3);
+    expect([...machine.services.keys()]).toContain(NODE_AGENT_SERVICE);
     const withPassword = calls.filter((c) => c.input.includes(servicePassword));
     expect(withPassword).toHaveLength(serviceNames.length);
     for (const c of withPassword) expect(countOccurrences(c.input, servicePassword)).toBe(1);
-    for (const svc of machine.services.values()) expect(svc.account).toBe('DOMAIN\\qservice');
+    for (const name of serviceNames) expect(machine.services.get(name)?.account).toBe('DOMAIN\\qservice');
     // The database password: only inside the connection string DPAPI protects, on stdin.
     const layout = resolveLayout(settings, getManifest('qlik-sense'), 'win32', nodeExe);
     const connectionString = formatConnectionString({ userId: 'qliksenserepository', host: 'dbserver', port: 4432, database: 'QSR', password: databasePassword });
@@ -193,7 +212,7 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
     expect(files).toContain(join('C', 'ProgramData', 'Qlik', 'Sense', 'SharedPersistence.config'));
     expect(files).toContain(join('UNC', 'fileserver', 'QlikShare', 'StaticContent'));
 
-    await expect(renderGolden(log, secrets)).toMatchFileSnapshot('../../../fixtures/windows/golden/install-create-cluster.txt');
+    await expect(renderGolden(log, withSiteKey(secrets, machine))).toMatchFileSnapshot('../../../fixtures/windows/golden/install-create-cluster.txt');
   });
 
   describe('with the share on this node (share.local, encrypted)', () => {
@@ -221,7 +240,7 @@ describe('a Windows create-cluster install through the Windows adapters', () => 
       const config = plan.steps.find((s) => s.id === 'product-config')!.params as { content: string };
       expect(config.content).toContain('\\\\QLIK1\\QlikShare\\Apps');
 
-      await expect(renderGolden(log, secrets)).toMatchFileSnapshot('../../../fixtures/windows/golden/install-local-share.txt');
+      await expect(renderGolden(log, withSiteKey(secrets, machine))).toMatchFileSnapshot('../../../fixtures/windows/golden/install-local-share.txt');
     });
 
     it('refuses a share of that name on another folder, with nothing run after the read-only query', async () => {
