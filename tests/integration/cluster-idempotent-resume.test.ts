@@ -2,7 +2,7 @@
  * Issue 3, must-show 4: re-running install on a finished node changes nothing, and an install
  * killed (SIGKILL) part way, then `spsetup resume`d, ends in the same state as an uninterrupted one.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountName,
@@ -29,9 +29,11 @@ const skip = clusterSkipReason();
 
 /**
  * Files whose content legitimately differs between two equal installs: logs, the journal and copy
- * journals, pid and supervise state, timestamped bootstrap markers, the database's own files.
+ * journals, pid and supervise state, timestamped bootstrap markers, the database's own files, the
+ * site key (random per cluster; the re-run test checks that a re-run keeps it).
  */
 const VOLATILE = [
+  /\/state\/site\.key$/,
   /\.log$/,
   /\.pid$/,
   /\/supervise\//,
@@ -104,6 +106,7 @@ describe.skipIf(skip)(`install re-run and kill/resume${skip ? ` (skipped: ${skip
     const first = await runCli(['install', '--settings', file, '--yes'], { netns: ns });
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
     reference = await snapshot();
+    const siteKey = await readFile(`${dirs.stateDir}/site.key`);
     expect(reference.database && 'roles' in reference.database, 'the database catalog is part of the comparison').toBe(true);
     const again = await runCli(['install', '--settings', file, '--yes'], { netns: ns });
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
@@ -111,6 +114,7 @@ describe.skipIf(skip)(`install re-run and kill/resume${skip ? ` (skipped: ${skip
     expect(finished.length).toBeGreaterThan(10);
     expect(finished.filter((l) => / changed:/.test(l))).toEqual([]);
     expect(diffSnapshots(reference, await snapshot())).toEqual([]);
+    expect((await readFile(`${dirs.stateDir}/site.key`)).equals(siteKey), 'a re-run keeps the site key').toBe(true);
   });
 
   for (const stepId of ['database-binaries', 'database-cluster', 'bootstrap']) {

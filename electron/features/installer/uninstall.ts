@@ -8,6 +8,7 @@ import type { Settings } from '../../shared/settings.js';
 import { joinPath } from '../../shared/settings.js';
 import type { InstallerContext } from './installer.js';
 import { layoutFor } from './installer.js';
+import { NODE_AGENT_SERVICE } from '../site/agent-config.js';
 
 export interface UninstallReport {
   readonly removedServices: readonly string[];
@@ -23,16 +24,20 @@ export async function uninstallNode(settings: Settings, ctx: InstallerContext, o
   const removedPaths: string[] = [];
   const kept: string[] = [layout.share.root];
   const keepDatabase = layout.localDb !== undefined && !options.removeData;
-  for (const { spec, def } of [...layout.services].reverse()) {
-    if (!spec && keepDatabase) {
-      kept.push(`service ${def.name}`);
-      continue;
-    }
-    if ((await sys.services.installed(def.name)) === undefined) continue;
-    options.log(`Stopping and removing ${def.displayName}.`);
-    await sys.services.stop(def.name).catch(() => undefined);
-    await sys.services.remove(def.name);
-    removedServices.push(def.name);
+  const removeService = async (name: string, displayName: string) => {
+    if ((await sys.services.installed(name)) === undefined) return;
+    options.log(`Stopping and removing ${displayName}.`);
+    await sys.services.stop(name).catch(() => undefined);
+    await sys.services.remove(name);
+    removedServices.push(name);
+  };
+  const product = layout.services.filter((s) => s.spec);
+  for (const { def } of [...product].reverse()) await removeService(def.name, def.displayName);
+  // The node agent started before the product's services and after the database: it stops between.
+  await removeService(NODE_AGENT_SERVICE, 'spsetup node agent');
+  for (const { def } of layout.services.filter((s) => !s.spec)) {
+    if (keepDatabase) kept.push(`service ${def.name}`);
+    else await removeService(def.name, def.displayName);
   }
   const databaseFiles = layout.localDb ? joinPath(layout.platform, layout.installDir, 'PostgreSQL') : undefined;
   if (keepDatabase && databaseFiles) {
