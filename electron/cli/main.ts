@@ -44,7 +44,7 @@ Commands:
   node-agent --config F                         the node agent service (registered by the install)
 
 Exit codes: 0 done; 1 apply failed (resume possible); 2 invalid input (nothing changed);
-3 preflight failed (nothing changed); 4 stale plan (make it again).`;
+3 preflight failed (nothing changed); 4 stale plan (make it again); 70 internal error (a bug: send the log).`;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   plan: async () => planCommand,

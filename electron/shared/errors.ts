@@ -61,18 +61,35 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   return { code: 'internal', message: `Internal error: ${message}`, fix: 'This is a bug in spsetup; please send the log.' };
 }
 
-/** The exit code that matches an error. */
+/**
+ * The exit code for each error code, as the help text documents them. An error thrown out of a
+ * command (not a failed step of a run, which exits 1 through the run's outcome) stopped it before
+ * it changed anything, unless the code says a change was under way.
+ */
+export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode | 'internal', ExitCode>> = {
+  // The input (settings, a file named on the command line, a bundle) is wrong: nothing changed.
+  'invalid-input': ExitCode.invalidInput,
+  bundle: ExitCode.invalidInput,
+  'not-found': ExitCode.invalidInput,
+  'permission-denied': ExitCode.invalidInput,
+  'config-invalid': ExitCode.invalidInput,
+  // The machine or the site is not ready (a check before any change): nothing changed.
+  'preflight-failed': ExitCode.preflightFailed,
+  conflict: ExitCode.preflightFailed,
+  database: ExitCode.preflightFailed,
+  network: ExitCode.preflightFailed,
+  'stale-plan': ExitCode.stalePlan,
+  // A change was under way: resume (or roll back) from the journal.
+  'apply-failed': ExitCode.applyFailed,
+  'verify-failed': ExitCode.applyFailed,
+  'process-failed': ExitCode.applyFailed,
+  service: ExitCode.applyFailed,
+  timeout: ExitCode.applyFailed,
+  cancelled: ExitCode.applyFailed,
+  internal: ExitCode.internal,
+};
+
+/** The exit code that matches an error (see EXIT_CODE_BY_ERROR). */
 export function exitCodeFor(err: unknown): ExitCode {
-  if (!(err instanceof UserError)) return ExitCode.internal;
-  switch (err.code) {
-    case 'invalid-input':
-    case 'bundle':
-      return ExitCode.invalidInput;
-    case 'preflight-failed':
-      return ExitCode.preflightFailed;
-    case 'stale-plan':
-      return ExitCode.stalePlan;
-    default:
-      return ExitCode.applyFailed;
-  }
+  return EXIT_CODE_BY_ERROR[err instanceof UserError ? err.code : 'internal'];
 }

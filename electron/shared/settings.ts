@@ -4,6 +4,8 @@
  * file or an environment variable; plans and journals only ever hold their names.
  */
 import { z } from 'zod';
+import { formatIp, networkOf, parseCidr, parseIp } from './ip.js';
+import { nestedPaths, nestingMessage, pathProblem, type NamedPath } from './path-rules.js';
 
 export const MAX_NODES = 8;
 export const CONNECTIONS_PER_NODE = 100;
@@ -23,35 +25,54 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 const hostnameRegex = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-/** True for an IPv4 or IPv6 CIDR such as 10.0.0.0/24 or ::/0. */
+/** True for an IPv4 or IPv6 CIDR such as 10.0.0.0/24 or ::/0 (the prefix length is required). */
 export function isCidr(value: string): boolean {
-  const [addr, bits, extra] = value.split('/');
-  if (addr === undefined || bits === undefined || extra !== undefined || !/^\d{1,3}$/.test(bits)) return false;
-  const n = Number(bits);
-  if (ipv4.test(addr)) return n <= 32;
-  return addr.includes(':') && /^[0-9A-Fa-f:.]+$/.test(addr) && n <= 128;
+  return value.includes('/') && parseCidr(value) !== undefined;
 }
 
 /** True for a host name or an IP address. */
 export function isHost(value: string): boolean {
-  return hostnameRegex.test(value) || ipv4.test(value) || (value.includes(':') && /^[0-9A-Fa-f:.]+$/.test(value));
+  return hostnameRegex.test(value) || parseIp(value) !== undefined;
 }
+
+/** A range with host bits set (10.0.0.1/24) names no network: say which one was meant. */
+const cidrRange = z.string().superRefine((value, ctx) => {
+  if (!isCidr(value)) {
+    ctx.addIssue({ code: 'custom', message: 'not a CIDR range such as 10.0.0.0/24' });
+    return;
+  }
+  const network = networkOf(value);
+  if (network !== undefined && network !== formatCidr(value)) {
+    const single = `${value.split('/')[0]}/${value.includes(':') ? 128 : 32}`;
+    ctx.addIssue({ code: 'custom', message: `${value} has host bits set: write the network ${network}, or ${single} for that one address` });
+  }
+});
+
+function formatCidr(value: string): string {
+  const c = parseCidr(value)!;
+  return `${formatIp(c.ip)}/${c.bits}`;
+}
+
+/** A listen address as postgresql.conf takes it: *, a host name or an IP address. */
+const listenAddress = z
+  .string()
+  .trim()
+  .min(1, 'a listen address is required')
+  .refine((v) => v === '*' || isHost(v), { message: 'not a listen address: give *, a host name or an IP address' });
 
 const port = z.number().int().min(1, 'a port is 1..65535').max(65535, 'a port is 1..65535');
 const nonEmpty = (what: string) => z.string().trim().min(1, `${what} is required`);
 
 export const listenerSchema = z
   .object({
-    listenAddresses: z.array(nonEmpty('a listen address')).min(1, 'at least one listen address is required'),
-    ipRanges: z
-      .array(z.string().refine(isCidr, { message: 'not a CIDR range such as 10.0.0.0/24' }))
-      .min(1, 'at least one IP range is required'),
+    listenAddresses: z.array(listenAddress).min(1, 'at least one listen address is required'),
+    ipRanges: z.array(cidrRange).min(1, 'at least one IP range is required'),
     maxConnections: z.number().int().min(10).max(10000),
   })
   .strict();
 export type Listener = z.infer<typeof listenerSchema>;
 
-export const settingsSchema = z
+const settingsObject = z
   .object({
     product: z.enum(['reference', 'qlik-sense']),
     cluster: z
@@ -117,8 +138,10 @@ export const settingsSchema = z
       .default({ manager: 'auto' }),
     stateDir: z.string().optional(),
   })
-  .strict()
-  .superRefine((s, ctx) => {
+  .strict();
+
+export const settingsSchema = settingsObject.superRefine((s, ctx) => {
+    for (const issue of valueIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
     if (s.database.install === 'local' && s.cluster.mode === 'join') {
       ctx.addIssue({ code: 'custom', path: ['database', 'install'], message: 'a joining node uses the existing cluster database, not a local one' });
     }
@@ -151,6 +174,40 @@ export const settingsSchema = z
       }
     }
   });
+
+/** Characters that end a line or a C string: in a value they would cut a file or a command line short. */
+const CONTROL = /[\u0000\r\n]/;
+
+/** The folders a settings document names, with their fields (the share's folders are one group). */
+export function settingsFolders(s: z.output<typeof settingsObject>): NamedPath[] {
+  const share: NamedPath[] = (['root', 'apps', 'archivedLogs', 'customData', 'staticContent'] as const).flatMap((k) =>
+    s.share[k] === undefined ? [] : [{ field: `share.${k}`, path: s.share[k], group: 'share' }],
+  );
+  if (s.share.local) share.push({ field: 'share.local.path', path: s.share.local.path, group: 'share' });
+  const own = (['installDir', 'dataDir', 'stateDir'] as const).flatMap((k) => (s[k] === undefined ? [] : [{ field: k, path: s[k] }]));
+  const runit = s.services.runitDir === undefined ? [] : [{ field: 'services.runitDir', path: s.services.runitDir }];
+  return [...own, ...runit, ...share];
+}
+
+/** Issues no single field can see: control characters anywhere, relative or `..` paths, folders inside each other. */
+function valueIssues(s: z.output<typeof settingsObject>): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  const walk = (value: unknown, path: string[]): void => {
+    if (typeof value === 'string') {
+      if (CONTROL.test(value)) issues.push({ path, message: 'contains a line break or NUL character, which cannot be written to a file or command line: remove it' });
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    }
+  };
+  walk(s, []);
+  const folders = settingsFolders(s);
+  for (const f of folders) {
+    const problem = pathProblem(f.path);
+    if (problem) issues.push({ path: f.field.split('.'), message: problem });
+  }
+  for (const pair of nestedPaths(folders)) issues.push({ path: pair[0].field.split('.'), message: nestingMessage(pair) });
+  return issues;
+}
 
 /** Settings as written by a person or a tool, before defaults. */
 export type SettingsInput = z.input<typeof settingsSchema>;

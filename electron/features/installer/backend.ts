@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UserError, toErrorInfo } from '../../shared/errors.js';
 import type { CheckOutcome, DetectedMigration, EnvironmentInfo, InstallerBackend, MigrationInput, RunResult as WizardRunResult } from '../../shared/ipc.js';
 import type { ProgressEvent } from '../../shared/plan.js';
+import { networkOf } from '../../shared/ip.js';
 import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../../shared/settings.js';
 import { PRODUCTS, getManifest } from '../../product/index.js';
 import type { RunResult } from '../../engine/runner.js';
@@ -45,18 +46,9 @@ export interface WizardDefaults {
 function localNetworks(): string[] {
   const out = new Set<string>();
   for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && a.cidr) out.add(networkOf(a.cidr));
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && a.cidr) out.add(networkOf(a.cidr) ?? a.cidr);
   }
   return [...out];
-}
-
-/** 10.1.2.7/24 -> 10.1.2.0/24. */
-function networkOf(cidr: string): string {
-  const [addr = '', bitsText = '32'] = cidr.split('/');
-  const bits = Number(bitsText);
-  const value = addr.split('.').reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
-  const masked = bits === 0 ? 0 : (value & (0xffffffff << (32 - bits))) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (masked >>> s) & 255).join('.')}/${bits}`;
 }
 
 export interface BackendOptions {

@@ -9,6 +9,7 @@ import { UserError } from '../../shared/errors.js';
 import type { CheckOutcome } from '../../shared/ipc.js';
 import type { Plan, ProgressEvent } from '../../shared/plan.js';
 import type { Settings } from '../../shared/settings.js';
+import { nestedPaths, nestingMessage } from '../../shared/path-rules.js';
 import { getManifest } from '../../product/index.js';
 import type { System } from '../../system/system.js';
 import { gatherFacts } from './facts.js';
@@ -39,7 +40,17 @@ const registry = createStepRegistry();
 
 /** The node layout for these settings on this machine. */
 export function layoutFor(settings: Settings, ctx: InstallerContext): NodeLayout {
-  return resolveLayout(settings, getManifest(settings.product), ctx.sys.platform, ctx.nodeExecutable ?? process.execPath);
+  const layout = resolveLayout(settings, getManifest(settings.product), ctx.sys.platform, ctx.nodeExecutable ?? process.execPath);
+  refuseNestedFolders(settings, layout);
+  return layout;
+}
+
+/** The settings schema compares the folders given; here the platform defaults take part too. */
+function refuseNestedFolders(settings: Settings, layout: NodeLayout): void {
+  const named = (field: 'installDir' | 'dataDir' | 'stateDir') => ({ field: settings[field] === undefined ? `${field} (default)` : field, path: layout[field] });
+  const share = Object.entries(layout.share).map(([k, path]) => ({ field: `share.${k}`, path, group: 'share' }));
+  const [pair] = nestedPaths([named('installDir'), named('dataDir'), named('stateDir'), ...share]);
+  if (pair) throw new UserError('invalid-input', `The settings name folders inside each other: ${nestingMessage(pair)}.`, 'Give installDir, dataDir, stateDir and the share folders separate locations.');
 }
 
 function databaseMediaDir(ctx: InstallerContext): string {

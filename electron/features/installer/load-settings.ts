@@ -1,5 +1,5 @@
 /** Reads a settings document and the secrets it refers to (inline, a file, or an environment variable). */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../shared/errors.js';
 import { parseSettings, type Secret, type SecretName, type Settings } from '../../shared/settings.js';
 
@@ -38,16 +38,36 @@ export async function loadSettingsFile(path: string): Promise<Settings> {
 /** Resolves one secret: inline, from a file (one trailing newline dropped) or from the environment. */
 export async function resolveSecret(name: string, secret: Secret, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (typeof secret === 'string') return secret;
-  if ('env' in secret) {
-    const value = env[secret.env];
-    if (value === undefined) throw new UserError('invalid-input', `${name}: the environment variable ${secret.env} is not set.`, `Set ${secret.env} or give the secret another way.`);
-    return value;
+  const value = 'env' in secret ? fromEnv(name, secret.env, env) : await fromFile(name, secret.file);
+  // initdb keeps only the first line of its password file; a connection string ends at a NUL.
+  if (/[\u0000\r\n]/.test(value)) {
+    const where = 'env' in secret ? `the environment variable ${secret.env}` : `the secret file ${secret.file}`;
+    throw new UserError('invalid-input', `${name}: ${where} holds a line break or NUL character inside the secret, which cannot be used.`, 'Put the secret on one line (one trailing newline is fine).');
   }
-  try {
-    return (await readFile(secret.file, 'utf8')).replace(/\r?\n$/, '');
-  } catch (err) {
-    throw new UserError('invalid-input', `${name}: cannot read the secret file ${secret.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and its permissions.');
+  return value;
+}
+
+function fromEnv(name: string, variable: string, env: NodeJS.ProcessEnv): string {
+  const value = env[variable];
+  if (value === undefined) throw new UserError('invalid-input', `${name}: the environment variable ${variable} is not set.`, `Set ${variable} or give the secret another way.`);
+  return value;
+}
+
+/** A secret file must be a file only its owner may read or change (as a bundle's passphrase file). */
+async function fromFile(name: string, path: string): Promise<string> {
+  const unreadable = (err: unknown) =>
+    new UserError('invalid-input', `${name}: cannot read the secret file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and its permissions.');
+  const info = await stat(path).catch((err: unknown) => {
+    throw unreadable(err);
+  });
+  if (!info.isFile()) throw new UserError('invalid-input', `${name}: the secret file ${path} is not a file.`, 'Give the path of a file that holds only the secret.');
+  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
+    throw new UserError('invalid-input', `${name}: the secret file ${path} may be read or changed by other users (mode ${mode}).`, `Restrict it to its owner: chmod 600 ${path}`);
   }
+  return (await readFile(path, 'utf8').catch((err: unknown) => {
+    throw unreadable(err);
+  })).replace(/\r?\n$/, '');
 }
 
 /** Every secret the settings hold, by name (see SECRET_NAMES). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,36 @@ describe('spsetup command line', () => {
     expect(() => applyOverrides(base, ['database.password=x'])).toThrow(/never taken from the command line/);
     expect(() => applyOverrides(base, ['serviceAccount.password=x'])).toThrow(/never taken from the command line/);
     expect(() => applyOverrides(base, ['novalue'])).toThrow(/path=value/);
+  });
+});
+
+describe('spsetup exit codes for input that changed nothing (issue 13)', () => {
+  const files = () => new Set(readdirSync(dir));
+
+  it('a missing bundle exits 2', async () => {
+    const before = files();
+    const pass = join(dir, 'pass-ok');
+    writeFileSync(pass, 'correct horse battery staple 42\n', { mode: 0o600 });
+    const r = await cli('bundle', 'inspect', join(dir, 'missing.spbundle'), '--passphrase-file', pass);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`Cannot read the settings bundle ${join(dir, 'missing.spbundle')}: no such file or folder.`);
+    expect(files()).toEqual(new Set([...before, 'pass-ok']));
+  });
+
+  it('a missing spc.cfg exits 2', async () => {
+    const r = await cli('spc', 'import', join(dir, 'missing.cfg'), '--out', join(dir, 'from-spc.json'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`Cannot read ${join(dir, 'missing.cfg')}: no such file.`);
+    expect(files().has('from-spc.json')).toBe(false);
+  });
+
+  it('a passphrase file others may read exits 2', async () => {
+    const pass = join(dir, 'pass-open');
+    writeFileSync(pass, 'correct horse battery staple 42\n', { mode: 0o644 });
+    const bundle = join(dir, 'some.spbundle');
+    writeFileSync(bundle, 'not opened: the passphrase file is refused first');
+    const r = await cli('bundle', 'inspect', bundle, '--passphrase-file', pass);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`The passphrase file ${pass} may be read or changed by other users (mode 644).`);
   });
 });

@@ -76,11 +76,21 @@ describe('settingsToSpc and spcToSettings', () => {
     expect(merged.serviceAccount).toEqual(base.serviceAccount);
   });
 
-  it('keeps line ends, tabs, surrounding spaces and astral characters in a password', () => {
-    const password = ' a\r\nb\tc\rd\ne 😀 ]]> ';
-    const { imported, xml } = roundTrip(centralInput(), password);
+  it('keeps tabs, surrounding spaces, XML specials and astral characters in a password', () => {
+    const password = ' a\tb c 😀 ]]> ';
+    const { imported, xml, back } = roundTrip(centralInput(), password);
     expect(imported.settings.database.password).toBe(password);
-    expect(xml.split('\r\n').find((l) => l.includes('DbUserPassword'))).toBe('  <DbUserPassword> a&#xD;&#xA;b&#x9;c&#xD;d&#xA;e 😀 ]]&gt; </DbUserPassword>');
+    expect(back.database.password).toBe(password);
+    expect(xml.split('\r\n').find((l) => l.includes('DbUserPassword'))).toBe('  <DbUserPassword> a&#x9;b c 😀 ]]&gt; </DbUserPassword>');
+  });
+
+  it('reads line ends in a password faithfully, and the settings then refuse it, naming the field', () => {
+    const settings = settingsSchema.parse(centralInput());
+    const imported = spcToSettings(settingsToSpc(settings, 'a\r\nb'));
+    expect(imported.settings.database.password).toBe('a\r\nb');
+    const r = settingsSchema.safeParse(mergeSpcSettings(settings, imported.settings));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toContain('database.password: contains a line break or NUL character, which cannot be written to a file or command line: remove it');
   });
 
   it('writes the vendor layout: declaration, namespaces, CRLF, lowercase booleans', () => {
