@@ -38,8 +38,13 @@ export async function previewPlan<Sys>(
   for (const draftStep of draft.steps) {
     const kind = registry.get(draftStep.kind);
     const check = await kind.check(kind.params.parse(draftStep.params), checkCtx);
-    const step: PlannedStep = { ...draftStep, action: check.action, summary: check.summary };
-    steps.push(check.diff ? { ...step, diff: check.diff } : step);
+    steps.push({
+      ...draftStep,
+      action: check.action,
+      summary: check.summary,
+      ...(check.diff ? { diff: check.diff } : {}),
+      ...(check.basis && Object.keys(check.basis).length ? { basis: check.basis } : {}),
+    });
   }
   const { fingerprint, digests } = fingerprintFacts(facts);
   const content = { title: draft.title, fingerprint, steps, secrets: draft.secrets, warnings: draft.warnings };

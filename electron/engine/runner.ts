@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { UserError, toErrorInfo, type ErrorInfo } from '../shared/errors.js';
 import type { Plan, PlannedStep, ProgressEvent, RunMode, RunOutcome } from '../shared/plan.js';
+import { staleReason } from './basis.js';
 import { changedFacts, fingerprintFacts } from './fingerprint.js';
 import { JournalWriter, readJournal, replaySteps, type StepRecord } from './journal.js';
 import { acquireRunLock, loadPlan, savePlan } from './plan-store.js';
@@ -45,7 +46,29 @@ export async function applyPlan<Sys>(plan: Plan, options: RunnerOptions<Sys>): P
       );
     }
   }
+  await refuseChangedChecks(plan, options);
   return run(plan, 'apply', new Map(), options);
+}
+
+/**
+ * Checks every step again on the machine as it is, before any change: each must find what the
+ * plan shows (same basis, action and diff), or the whole plan is refused as stale.
+ */
+async function refuseChangedChecks<Sys>(plan: Plan, options: RunnerOptions<Sys>): Promise<void> {
+  const secrets = secretValues(plan, options);
+  const stale: string[] = [];
+  for (const step of plan.steps) {
+    const kind = options.registry.get(step.kind);
+    const ctx = { ...makeContext(step, options, () => undefined, secrets), signal: new AbortController().signal };
+    const reason = await kind.check(kind.params.parse(step.params), ctx).then(
+      (now) => staleReason(step, now),
+      (err: unknown) => `its check now fails: ${maskAll(toErrorInfo(err).message, secrets)}`,
+    );
+    if (reason) stale.push(`step "${step.id}" (${step.title}): ${reason}`);
+  }
+  if (stale.length) {
+    throw new UserError('stale-plan', `The plan is out of date, so nothing was changed: ${stale.slice(0, 3).join('; ')}${stale.length > 3 ? ` (and ${stale.length - 3} more steps)` : ''}.`, 'Make the plan again, review it, then apply it.');
+  }
 }
 
 /** Continues the last plan applied from this state directory at its first unfinished step. */

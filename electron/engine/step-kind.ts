@@ -5,11 +5,14 @@
  */
 import type { z } from 'zod';
 import type { StepAction } from '../shared/plan.js';
+import type { CheckBasis } from './basis.js';
 
 export interface CheckResult {
   readonly action: StepAction;
   readonly summary: string;
   readonly diff?: string;
+  /** The observed state the check compared (e.g. the SHA-256 of the file it would edit), re-checked at apply. */
+  readonly basis?: CheckBasis;
 }
 
 /** JSON data an apply leaves for its undo (e.g. a backup path); never a secret. */

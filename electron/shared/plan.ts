@@ -21,6 +21,8 @@ export interface PlannedStep {
   readonly summary: string;
   /** Unified diff for a file edit. */
   readonly diff?: string;
+  /** What the check was based on (e.g. a file's SHA-256); apply refuses the plan when it differs. */
+  readonly basis?: Readonly<Record<string, string>>;
 }
 
 export interface Plan {

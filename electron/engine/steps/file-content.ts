@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { UserError } from '../../shared/errors.js';
 import type { Files } from '../../system/types.js';
+import { contentBasis } from '../basis.js';
 import { defineStepKind } from '../step-kind.js';
 import { unifiedDiff } from '../../system/text-diff.js';
 
@@ -19,11 +20,12 @@ export const fileContentStep = defineStepKind<typeof fileContentParams, { files:
   params: fileContentParams,
   async check(p, { sys }) {
     const current = await sys.files.readText(p.path);
-    if (current === undefined) return { action: 'create', summary: `Create ${p.path}`, diff: unifiedDiff(p.path, '', p.content) };
-    if (current !== p.content) return { action: 'update', summary: `Update ${p.path}`, diff: unifiedDiff(p.path, current, p.content) };
+    const basis = { [p.path]: contentBasis(current) };
+    if (current === undefined) return { action: 'create', summary: `Create ${p.path}`, diff: unifiedDiff(p.path, '', p.content), basis };
+    if (current !== p.content) return { action: 'update', summary: `Update ${p.path}`, diff: unifiedDiff(p.path, current, p.content), basis };
     const stat = await sys.files.stat(p.path);
-    if (p.mode !== undefined && stat && (stat.mode & 0o7777) !== p.mode) return { action: 'update', summary: `Set the permissions of ${p.path}` };
-    return { action: 'noop', summary: `${p.path} is up to date` };
+    if (p.mode !== undefined && stat && (stat.mode & 0o7777) !== p.mode) return { action: 'update', summary: `Set the permissions of ${p.path}`, basis };
+    return { action: 'noop', summary: `${p.path} is up to date`, basis };
   },
   async apply(p, { sys, stateDir }) {
     const backup = await sys.files.backup(p.path, `${stateDir}/backups`);

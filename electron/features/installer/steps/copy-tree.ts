@@ -7,6 +7,7 @@ import { lstat, readlink, symlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { copyTree } from '../../migration/copy/index.js';
@@ -34,9 +35,10 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
   params,
   async check(p) {
     const diff = await differences(p.source, p.target);
-    if (!diff.length) return { action: 'noop', summary: `${p.target} is up to date` };
+    const basis = { [`the files to copy to ${p.target}`]: contentBasis(diff.join('\n')) };
+    if (!diff.length) return { action: 'noop', summary: `${p.target} is up to date`, basis };
     const exists = await lstat(p.target).catch(() => undefined);
-    return { action: exists ? 'update' : 'create', summary: `Copy ${diff.length} file(s) to ${p.target}` };
+    return { action: exists ? 'update' : 'create', summary: `Copy ${diff.length} file(s) to ${p.target}`, basis };
   },
   async apply(p, { sys, stateDir, signal, progress, log }) {
     await sys.files.ensureDir(join(stateDir, 'copy'), { mode: 0o700 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { unifiedDiff } from '../../../system/text-diff.js';
@@ -39,10 +40,11 @@ type Edit = (text: string) => string;
 
 async function checkEdit(sys: System, path: string, edit: Edit, what: string) {
   const before = await sys.files.readText(path);
-  if (before === undefined) return { action: 'create' as const, summary: `${what} in ${path} (written when the database is created)` };
+  const basis = { [path]: contentBasis(before) };
+  if (before === undefined) return { action: 'create' as const, summary: `${what} in ${path} (written when the database is created)`, basis };
   const after = edit(before);
-  if (after === before) return { action: 'noop' as const, summary: `${what}: already set` };
-  return { action: 'update' as const, summary: `${what} in ${path}`, diff: unifiedDiff(path, before, after) };
+  if (after === before) return { action: 'noop' as const, summary: `${what}: already set`, basis };
+  return { action: 'update' as const, summary: `${what} in ${path}`, diff: unifiedDiff(path, before, after), basis };
 }
 
 /** Writes an edit through the running server's own validation, then reloads (and restarts if needed). */

@@ -1,6 +1,7 @@
 /** Step kinds: a registered service, and services started in order with readiness checks. */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import type { ServiceDefinition } from '../../../system/types.js';
@@ -30,9 +31,10 @@ export const serviceStep = defineStepKind<typeof serviceParams, System>({
     const def = p.definition as ServiceDefinition;
     const want = sys.services.render(def);
     const have = await sys.services.installed(def.name);
-    if (have === undefined) return { action: 'create', summary: `Register ${def.displayName} (${sys.services.kind})`, diff: unifiedDiff(def.name, '', want) };
-    if (have !== want) return { action: 'update', summary: `Update the registration of ${def.displayName}`, diff: unifiedDiff(def.name, have, want) };
-    return { action: 'noop', summary: `${def.displayName} is registered` };
+    const basis = { [`the registration of ${def.name}`]: contentBasis(have) };
+    if (have === undefined) return { action: 'create', summary: `Register ${def.displayName} (${sys.services.kind})`, diff: unifiedDiff(def.name, '', want), basis };
+    if (have !== want) return { action: 'update', summary: `Update the registration of ${def.displayName}`, diff: unifiedDiff(def.name, have, want), basis };
+    return { action: 'noop', summary: `${def.displayName} is registered`, basis };
   },
   async apply(p, { sys, log }) {
     const def = p.definition as ServiceDefinition;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { unifiedDiff } from '../../../system/text-diff.js';
@@ -55,8 +56,10 @@ export const repositoryConfigStep = defineStepKind<typeof params, System>({
   params,
   async check(p, ctx) {
     const s = await state(p, ctx);
-    if (s.text === s.wantText) return { action: 'noop', summary: `${p.path} is set for shared persistence` };
-    return { action: s.text === undefined ? 'create' : 'update', summary: `Repository configuration for shared persistence (release ${p.release}, share ${p.share.root})`, diff: unifiedDiff(p.path, s.maskedBefore, s.maskedAfter) };
+    // The file holds the repository password: its basis is the masked text, never a digest of the secret.
+    const basis = { [p.path]: contentBasis(s.text === undefined ? undefined : s.maskedBefore) };
+    if (s.text === s.wantText) return { action: 'noop', summary: `${p.path} is set for shared persistence`, basis };
+    return { action: s.text === undefined ? 'create' : 'update', summary: `Repository configuration for shared persistence (release ${p.release}, share ${p.share.root})`, diff: unifiedDiff(p.path, s.maskedBefore, s.maskedAfter), basis };
   },
   async apply(p, ctx) {
     const s = await state(p, ctx);
