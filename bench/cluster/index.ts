@@ -11,7 +11,8 @@ import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectPostgres } from '../../electron/system/postgres/client.js';
-import { findServerBinaries, initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
+import { findServerBinaries } from '../../electron/system/postgres/local-server.js';
+import { testPostgres } from '../../tests/support/pg-tools.js';
 import { DEFAULT_REFERENCE_PORTS } from '../../electron/product/reference/config.js';
 import {
   CLI,
@@ -94,10 +95,10 @@ async function databaseFloor(): Promise<{ initdbMs: number; startMs: number; ddl
   const opts = { binDir: embedded.binDir, dataDir, osUser: 'postgres' };
   try {
     let t = performance.now();
-    await initCluster({ ...opts, superuser: 'postgres', password });
+    await testPostgres.initCluster({ ...opts, superuser: 'postgres', password });
     const initdbMs = performance.now() - t;
     t = performance.now();
-    await startServer({ ...opts, socketDir, port, settings: { listen_addresses: '127.0.0.1' }, timeoutMs: 60_000 });
+    await testPostgres.startServer({ ...opts, socketDir, port, settings: { listen_addresses: '127.0.0.1' }, timeoutMs: 60_000 });
     const startMs = performance.now() - t;
     t = performance.now();
     const conn = await connectPostgres({ host: socketDir, port, user: 'postgres', password, database: 'postgres', timeoutMs: 10_000 });
@@ -110,7 +111,7 @@ async function databaseFloor(): Promise<{ initdbMs: number; startMs: number; ddl
     const ddlMs = performance.now() - t;
     return { initdbMs: round(initdbMs, 1), startMs: round(startMs, 1), ddlMs: round(ddlMs, 1) };
   } finally {
-    await stopServer({ ...opts, timeoutMs: 30_000 }).catch(() => undefined);
+    await testPostgres.stopServer({ ...opts, timeoutMs: 30_000 }).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   }
 }

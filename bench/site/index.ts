@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { migrateSiteSchema } from '../../electron/features/site/schema.js';
 import { writeHeartbeat } from '../../electron/features/site/site-store.js';
 import { connectPostgres } from '../../electron/system/postgres/client.js';
-import { findServerBinaries, initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
+import { findServerBinaries } from '../../electron/system/postgres/local-server.js';
 import { CLI, REPO_ROOT, freeTcpPort, randomPassword } from '../../tests/support/cluster.js';
-import { ensureOsUser } from '../../tests/support/pg-tools.js';
+import { ensureOsUser, testPostgres } from '../../tests/support/pg-tools.js';
 import { measure, printResult, round } from '../lib/index.js';
 
 const run = (file: string, args: string[], env: Record<string, string> = {}) =>
@@ -33,8 +33,8 @@ try {
   const socketDir = join(root, 'sock');
   await mkdir(socketDir, { mode: 0o755 });
   await chown(socketDir, ids.uid, ids.gid);
-  await initCluster({ ...pg, superuser: 'postgres', password: server.password });
-  await startServer({ ...pg, socketDir, port: server.port, settings: { listen_addresses: '127.0.0.1' }, timeoutMs: 60_000 });
+  await testPostgres.initCluster({ ...pg, superuser: 'postgres', password: server.password });
+  await testPostgres.startServer({ ...pg, socketDir, port: server.port, settings: { listen_addresses: '127.0.0.1' }, timeoutMs: 60_000 });
   const admin = await connect('postgres');
   await admin.query('CREATE DATABASE "QSR"');
   await admin.close();
@@ -60,6 +60,6 @@ try {
   const floorMs = await measure(() => run(process.execPath, ['--input-type=module', '-e', floorScript], env), { runs: 5 });
   printResult({ bench: 'site', nodes: 3, siteStatusMs: round(statusMs), directQueryMs: round(floorMs), ratio: round(statusMs / floorMs), underOneSecond: statusMs < 1000 });
 } finally {
-  await stopServer({ ...pg, timeoutMs: 30_000 }).catch(() => undefined);
+  await testPostgres.stopServer({ ...pg, timeoutMs: 30_000 }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 }

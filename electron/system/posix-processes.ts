@@ -71,6 +71,20 @@ export class PosixProcesses implements Processes {
     const line = passwd.split('\n').find((l) => l.split(':')[0] === name);
     return line ? parsePasswdLine(line) : undefined;
   }
+
+  /** The account name of a uid through NSS (`getent passwd UID`), falling back to /etc/passwd. */
+  async lookupUserName(uid: number): Promise<string | undefined> {
+    if (!Number.isInteger(uid) || uid < 0) return undefined;
+    try {
+      const res = await this.run('getent', ['passwd', '--', String(uid)], { allowFailure: true, timeoutMs: 15_000 });
+      if (res.code === 2) return undefined;
+      if (res.code === 0) return res.stdout.split(':')[0] || undefined;
+    } catch (err) {
+      if (!(err instanceof UserError && err.code === 'not-found')) throw err;
+    }
+    const passwd = await readFile('/etc/passwd', 'utf8');
+    return passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[0];
+  }
 }
 
 /** Parses one /etc/passwd line (name:x:uid:gid:gecos:home:shell). */

@@ -47,5 +47,5 @@ export function createPosixSystem(options: SystemOptions = {}): System {
           ...(options.runitDir ? { serviceDir: options.runitDir } : {}),
           ...(options.definitionsDir ? { definitionsDir: options.definitionsDir } : {}),
         });
-  return { platform: 'linux', files, processes, network, services, secretStore: new PosixSecretStore(files), postgres: createPostgres() };
+  return { platform: 'linux', files, processes, network, services, secretStore: new PosixSecretStore(files), postgres: createPostgres(processes) };
 }

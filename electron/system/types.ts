@@ -73,6 +73,8 @@ export interface Processes {
   isElevated(): boolean;
   /** Looks an OS user up; undefined when it does not exist. */
   lookupUser(name: string): Promise<{ uid: number; gid: number; home: string } | undefined>;
+  /** The name of the account with this uid (POSIX; undefined where there are no uids). */
+  lookupUserName(uid: number): Promise<string | undefined>;
 }
 
 export type ServiceState = 'running' | 'stopped' | 'starting' | 'missing' | 'unknown';

@@ -10,10 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/shared/errors.js';
 import { readConfSetting, setConfSettings } from '../../electron/system/postgres/conf-editor.js';
 import { ensureHbaRules } from '../../electron/system/postgres/hba-editor.js';
-import { applyConfigToRunningServer, hashText, validateConfigOffline } from '../../electron/system/postgres/server-config.js';
-import { stopServer } from '../../electron/system/postgres/local-server.js';
+import { hashText } from '../../electron/system/postgres/server-config.js';
 import { unifiedDiff } from '../../electron/system/text-diff.js';
-import { OS_USER, freePort, startTestServer } from '../support/pg-server.js';
+import { OS_USER, freePort, startTestServer, testPostgres } from '../support/pg-server.js';
 
 const sample = readFileSync(new URL('../fixtures/postgres/postgresql.conf.sample', import.meta.url), 'utf8');
 const changedLines = (d: string) => d.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l));
@@ -70,7 +69,7 @@ describe('applying config to a running server', () => {
         const conf = await readFile(server.confPath, 'utf8');
         const confHash = hashText(conf);
         const bad = setConfSettings(conf, { work_mem: 'lots' }).text;
-        const err = await applyConfigToRunningServer(conn, { kind: 'conf', path: server.confPath, candidate: bad, backup }).catch((e: unknown) => e);
+        const err = await testPostgres.applyConfig(conn, { kind: 'conf', path: server.confPath, candidate: bad, backup }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(UserError);
         expect((err as UserError).code).toBe('config-invalid');
         expect((err as UserError).message).toMatch(/work_mem/);
@@ -78,14 +77,14 @@ describe('applying config to a running server', () => {
         // A restart-only setting is not checked by the running server: postgres -C catches it.
         const badRestart = setConfSettings(conf, { max_connections: 'many' }).text;
         // Without `offline`, the binaries come from pg_config and the account from the file's owner.
-        const err2 = await applyConfigToRunningServer(conn, { kind: 'conf', path: server.confPath, candidate: badRestart, backup }).catch((e: unknown) => e);
+        const err2 = await testPostgres.applyConfig(conn, { kind: 'conf', path: server.confPath, candidate: badRestart, backup }).catch((e: unknown) => e);
         expect((err2 as UserError).code).toBe('config-invalid');
         expect((err2 as UserError).message).toMatch(/invalid value for parameter "max_connections"/);
         expect(hashText(await readFile(server.confPath, 'utf8'))).toBe(confHash);
 
         const hba = await readFile(server.hbaPath, 'utf8');
         const badHba = hba + 'host all all 10.250.0.0/99 scram-sha-256\n';
-        const hbaErr = await applyConfigToRunningServer(conn, { kind: 'hba', path: server.hbaPath, candidate: badHba, backup }).catch((e: unknown) => e);
+        const hbaErr = await testPostgres.applyConfig(conn, { kind: 'hba', path: server.hbaPath, candidate: badHba, backup }).catch((e: unknown) => e);
         expect((hbaErr as UserError).code).toBe('config-invalid');
         expect((hbaErr as UserError).message).toMatch(/pg_hba\.conf line \d+/);
         expect(await readFile(server.hbaPath, 'utf8')).toBe(hba);
@@ -112,7 +111,7 @@ describe('applying config to a running server', () => {
         const want = { work_mem: '8MB', max_connections: '250' };
         const candidate = setConfSettings(before, want).text;
         const offline = { binDir: server.binDir, osUser: OS_USER };
-        const r = await applyConfigToRunningServer(conn, { kind: 'conf', path: server.confPath, candidate, backup, expect: want, offline });
+        const r = await testPostgres.applyConfig(conn, { kind: 'conf', path: server.confPath, candidate, backup, expect: want, offline });
         expect(r.changed).toBe(true);
         expect(r.restartNeeded).toEqual(['max_connections']);
         expect(changedLines(r.diff)).toEqual(['-max_connections = 100\t\t\t# (change requires restart)', '+max_connections = 250\t\t\t# (change requires restart)', "+work_mem = 8MB"]);
@@ -125,11 +124,11 @@ describe('applying config to a running server', () => {
 
         const hba = await readFile(server.hbaPath, 'utf8');
         const withRules = ensureHbaRules(hba, [{ type: 'host', database: 'all', user: 'all', address: '10.250.9.0/24', method: 'scram-sha-256' }]).text;
-        const h = await applyConfigToRunningServer(conn, { kind: 'hba', path: server.hbaPath, candidate: withRules, backup });
+        const h = await testPostgres.applyConfig(conn, { kind: 'hba', path: server.hbaPath, candidate: withRules, backup });
         expect(h.changed).toBe(true);
         const rows = await conn.query<{ address: string }>("SELECT address FROM pg_hba_file_rules WHERE address = '10.250.9.0'");
         expect(rows).toHaveLength(1);
-        const noop = await applyConfigToRunningServer(conn, { kind: 'hba', path: server.hbaPath, candidate: withRules, backup });
+        const noop = await testPostgres.applyConfig(conn, { kind: 'hba', path: server.hbaPath, candidate: withRules, backup });
         expect(noop).toMatchObject({ changed: false, diff: '' });
       } finally {
         await conn.close();
@@ -144,17 +143,17 @@ describe('validating config for a stopped server', () => {
   it('reads the effective values with postgres -C, and refuses a bad candidate without touching the data dir', async () => {
     const s2 = await startTestServer({ flavor: 'debian15' });
     const { binDir, dataDir } = s2;
-    await stopServer({ binDir, dataDir, osUser: OS_USER });
+    await testPostgres.stopServer({ binDir, dataDir, osUser: OS_USER });
     try {
       const conf = await readFile(s2.confPath, 'utf8');
       const hash = hashText(conf);
       const good = setConfSettings(conf, { max_connections: '300', listen_addresses: '*' }).text;
-      expect(await validateConfigOffline({ binDir, dataDir, osUser: OS_USER, conf: good, names: ['max_connections', 'listen_addresses'] })).toEqual({
+      expect(await testPostgres.validateOffline({ binDir, dataDir, osUser: OS_USER, conf: good, names: ['max_connections', 'listen_addresses'] })).toEqual({
         max_connections: '300',
         listen_addresses: '*',
       });
       const bad = setConfSettings(conf, { max_connections: 'lots' }).text;
-      await expect(validateConfigOffline({ binDir, dataDir, osUser: OS_USER, conf: bad, names: ['max_connections'] })).rejects.toThrow(
+      await expect(testPostgres.validateOffline({ binDir, dataDir, osUser: OS_USER, conf: bad, names: ['max_connections'] })).rejects.toThrow(
         /invalid value for parameter "max_connections"/,
       );
       expect(hashText(await readFile(s2.confPath, 'utf8'))).toBe(hash);

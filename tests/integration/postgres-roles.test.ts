@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/shared/errors.js';
 import { connectPostgres } from '../../electron/system/postgres/client.js';
-import { findServerBinaries, initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
-import { OS_USER, ensureOsUser, freePort, startTestServer } from '../support/pg-server.js';
+import { findServerBinaries } from '../../electron/system/postgres/local-server.js';
+import { OS_USER, ensureOsUser, freePort, startTestServer, testPostgres } from '../support/pg-server.js';
 
 const hostile = `p&<>"';:/\\ x Größe-Ωmega`;
 
@@ -92,11 +92,11 @@ describe('initCluster with the embedded PostgreSQL 17 binaries', () => {
     await chmod(root, 0o755);
     const dataDir = join(root, 'data');
     const port = await freePort();
-    await initCluster({ binDir, dataDir, superuser: 'dbadmin', password: hostile, osUser: OS_USER, port, noSync: true, tempDir: root });
+    await testPostgres.initCluster({ binDir, dataDir, superuser: 'dbadmin', password: hostile, osUser: OS_USER, port, noSync: true, tempDir: root });
     // The password file's private dir is gone; only the data dir is left.
     expect(await readdir(root)).toEqual(['data']);
-    await expect(initCluster({ binDir, dataDir, superuser: 'dbadmin', password: hostile, osUser: OS_USER })).rejects.toThrow(/already holds a PostgreSQL cluster/);
-    await startServer({ binDir, dataDir, osUser: OS_USER, socketDir: dataDir, timeoutMs: 30_000 });
+    await expect(testPostgres.initCluster({ binDir, dataDir, superuser: 'dbadmin', password: hostile, osUser: OS_USER })).rejects.toThrow(/already holds a PostgreSQL cluster/);
+    await testPostgres.startServer({ binDir, dataDir, osUser: OS_USER, socketDir: dataDir, timeoutMs: 30_000 });
     try {
       const conn = await connectPostgres({ host: '127.0.0.1', port, user: 'dbadmin', password: hostile });
       try {
@@ -111,7 +111,7 @@ describe('initCluster with the embedded PostgreSQL 17 binaries', () => {
       const wrong = await connectPostgres({ host: '127.0.0.1', port, user: 'dbadmin', password: 'nope' }).catch((e: unknown) => e);
       expect((wrong as UserError).code).toBe('database');
     } finally {
-      await stopServer({ binDir, dataDir, osUser: OS_USER });
+      await testPostgres.stopServer({ binDir, dataDir, osUser: OS_USER });
     }
   });
 });

@@ -10,12 +10,11 @@ import { afterAll } from 'vitest';
 import { connectPostgres } from '../../electron/system/postgres/client.js';
 import type { PgConnection } from '../../electron/system/postgres/client.js';
 import { readConfSetting, setConfSettings } from '../../electron/system/postgres/conf-editor.js';
-import { initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
 
-import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-tools.js';
+import { binDirOf, ensureOsUser, freePort, OS_USER, testPostgres } from './pg-tools.js';
 
 // Helpers that need no test runner live in pg-tools.ts (Playwright specs import them too).
-export { binDirOf, ensureOsUser, freePort, OS_USER };
+export { binDirOf, ensureOsUser, freePort, OS_USER, testPostgres };
 
 export interface TestServerOptions {
   readonly flavor: 'debian15' | 'embedded17';
@@ -66,7 +65,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   let started = false;
   const stop = async () => {
     running.delete(server);
-    if (started) await stopServer({ binDir, dataDir, osUser: OS_USER, timeoutMs: 30_000 }).catch(() => undefined);
+    if (started) await testPostgres.stopServer({ binDir, dataDir, osUser: OS_USER, timeoutMs: 30_000 }).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   };
   const confPath = join(dataDir, 'postgresql.conf');
@@ -98,7 +97,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   try {
     await mkdir(socketDir, { mode: 0o755 });
     await chown(socketDir, ids.uid, ids.gid);
-    await initCluster({ binDir, dataDir, superuser, password, osUser: OS_USER, noSync: true });
+    await testPostgres.initCluster({ binDir, dataDir, superuser, password, osUser: OS_USER, noSync: true });
     const conf = opts.conf ?? (await readFile(confPath, 'utf8'));
     const port = opts.port ?? Number(opts.conf ? readConfSetting(opts.conf, 'port') ?? (await freePort()) : await freePort());
     const listen = opts.listenAddresses ?? (opts.conf ? readConfSetting(opts.conf, 'listen_addresses') : undefined) ?? '127.0.0.1';
@@ -106,7 +105,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     if (typeof opts.hba === 'string') await writeFile(hbaPath, opts.hba);
     if (typeof opts.hba === 'function') await writeFile(hbaPath, opts.hba(await readFile(hbaPath, 'utf8')));
     Object.assign(server, { port, host: listen === '*' ? '127.0.0.1' : (listen.split(',')[0] ?? '127.0.0.1').trim() });
-    await startServer({ binDir, dataDir, osUser: OS_USER, socketDir, timeoutMs: 30_000, prefix: opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [] });
+    await testPostgres.startServer({ binDir, dataDir, osUser: OS_USER, socketDir, timeoutMs: 30_000, prefix: opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [] });
     started = true;
     return server;
   } catch (err) {

@@ -2,9 +2,14 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { PosixProcesses } from '../../electron/system/posix-processes.js';
+import { createPostgres, type Postgres } from '../../electron/system/postgres/index.js';
 import { findServerBinaries } from '../../electron/system/postgres/local-server.js';
 
 export const OS_USER = 'postgres';
+
+/** The production PostgreSQL adapter over real processes, for test fixtures. */
+export const testPostgres: Postgres = createPostgres(new PosixProcesses());
 
 /** A TCP port nothing listens on right now. */
 export function freePort(): Promise<number> {

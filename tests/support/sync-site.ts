@@ -26,12 +26,11 @@ import { resolveLayout } from '../../electron/features/installer/layout.js';
 import { validateSettings } from '../../electron/features/installer/load-settings.js';
 import { renderRepositoryConfig } from '../../electron/features/migration/repository-config.js';
 import { setConfSettings } from '../../electron/system/postgres/conf-editor.js';
-import { initCluster, startServer, stopServer } from '../../electron/system/postgres/local-server.js';
 import { connectPostgres, type PgConnection } from '../../electron/system/postgres/client.js';
 import { createPosixSystem } from '../../electron/system/system.js';
 import { accountName, attachNode, cleanupNode, clusterNetnsName, createIsolatedNetns, deleteClusterNetns, makeNodeDirs, REPO_ROOT, removeUser, type NodeDirs } from './cluster.js';
 import { generateContentTree, type ContentTree } from './content-tree.js';
-import { binDirOf, ensureOsUser, freePort, OS_USER } from './pg-tools.js';
+import { binDirOf, ensureOsUser, freePort, OS_USER, testPostgres } from './pg-tools.js';
 
 export type SiteKind = 'sync-older' | 'sync-current' | 'shared-older';
 export const OLDER_RELEASE = '0.9.0';
@@ -144,11 +143,11 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
     await mkdir(socketDir, { recursive: true, mode: 0o755 });
     await chmod(pgRoot, 0o755);
     await chown(socketDir, ids.uid, ids.gid);
-    await initCluster({ binDir, dataDir: pgDataDir, superuser: 'postgres', password: superuserPassword, osUser: OS_USER, noSync: true });
+    await testPostgres.initCluster({ binDir, dataDir: pgDataDir, superuser: 'postgres', password: superuserPassword, osUser: OS_USER, noSync: true });
     const confPath = join(pgDataDir, 'postgresql.conf');
     const conf = await readFile(confPath, 'utf8');
     await writeFile(confPath, setConfSettings(conf, { port: String(dbPort), listen_addresses: '', unix_socket_directories: socketDir }).text);
-    await startServer({ binDir, dataDir: pgDataDir, osUser: OS_USER, timeoutMs: 30_000 });
+    await testPostgres.startServer({ binDir, dataDir: pgDataDir, osUser: OS_USER, timeoutMs: 30_000 });
     const su = await connectPostgres({ host: socketDir, port: dbPort, user: 'postgres', password: superuserPassword, database: 'postgres' });
     await su.ensureRole(REPOSITORY_USER, password);
     await su.ensureDatabase(manifest.database.name, REPOSITORY_USER);
@@ -163,7 +162,7 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
     } finally {
       await client.end();
     }
-    await stopServer({ binDir, dataDir: pgDataDir, osUser: OS_USER });
+    await testPostgres.stopServer({ binDir, dataDir: pgDataDir, osUser: OS_USER });
     await writeFile(confPath, setConfSettings(await readFile(confPath, 'utf8'), { listen_addresses: '127.0.0.1' }).text);
 
     // The node's configuration: repository configuration (scenario marker), product config, connection string.

@@ -7,11 +7,12 @@ import { applyConfigToRunningServer, configPaths, validateConfigOffline } from '
 import type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
 import { listenForNotifications, type NotifyListener } from './notify.js';
 import { findServerBinaries, initCluster, isServerRunning, startServer, stopServer } from './local-server.js';
-import type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
+import type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
+import type { Processes } from '../types.js';
 
 export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, SslMode } from './client.js';
 export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
-export type { InitClusterOptions, ServerBinaries, StartServerOptions } from './local-server.js';
+export type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
 export type { NotifyListener } from './notify.js';
 export type { HbaRule, HbaRecord, HbaEntry, HbaClient } from './hba-editor.js';
 export { setConfSettings, readConfSetting, parseConf, formatConfValue } from './conf-editor.js';
@@ -34,22 +35,22 @@ export interface Postgres {
   findServerBinaries(): readonly ServerBinaries[];
   initCluster(opts: InitClusterOptions): Promise<void>;
   startServer(opts: StartServerOptions): Promise<void>;
-  stopServer(opts: { binDir: string; dataDir: string; osUser?: string; timeoutMs?: number }): Promise<void>;
-  isServerRunning(opts: { binDir: string; dataDir: string; osUser?: string }): Promise<boolean>;
+  stopServer(opts: StopServerOptions): Promise<void>;
+  isServerRunning(opts: ServerDir): Promise<boolean>;
 }
 
-/** The real implementation. */
-export function createPostgres(): Postgres {
+/** The real implementation; PostgreSQL's programs run through `processes`. */
+export function createPostgres(processes: Processes): Postgres {
   return {
     connect: connectPostgres,
     listen: listenForNotifications,
     configPaths,
-    applyConfig: applyConfigToRunningServer,
-    validateOffline: validateConfigOffline,
+    applyConfig: (conn, change) => applyConfigToRunningServer(processes, conn, change),
+    validateOffline: (opts) => validateConfigOffline(processes, opts),
     findServerBinaries,
-    initCluster,
-    startServer,
-    stopServer,
-    isServerRunning,
+    initCluster: (opts) => initCluster(processes, opts),
+    startServer: (opts) => startServer(processes, opts),
+    stopServer: (opts) => stopServer(processes, opts),
+    isServerRunning: (opts) => isServerRunning(processes, opts),
   };
 }

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { setConfSettings } from './conf-editor.js';
-import { runCommand } from './run-command.js';
+import type { Processes } from '../types.js';
+import { runPgProgram } from './run-command.js';
 
 export interface ServerBinaries {
   readonly flavor: 'embedded' | 'system';
@@ -61,18 +62,10 @@ export function findServerBinaries(): ServerBinaries[] {
   return found;
 }
 
-async function lookupIds(user: string): Promise<{ uid: number; gid: number } | undefined> {
-  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  for (const line of passwd.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === user && f[2] && f[3]) return { uid: Number(f[2]), gid: Number(f[3]) };
-  }
-  return undefined;
-}
-
-async function ownBy(path: string, user: string | undefined): Promise<void> {
-  if (!user || process.getuid?.() !== 0) return;
-  const ids = await lookupIds(user);
+async function ownBy(processes: Processes, path: string, user: string | undefined): Promise<void> {
+  if (!user || !processes.isElevated()) return;
+  // Through NSS (getent), so an LDAP/SSSD account resolves here as everywhere else.
+  const ids = await processes.lookupUser(user);
   if (!ids) throw new UserError('not-found', `The OS user ${user} does not exist`, `Create the account ${user} first.`);
   await chown(path, ids.uid, ids.gid);
 }
@@ -93,21 +86,21 @@ export interface InitClusterOptions {
 }
 
 /** Runs initdb as `osUser` with a 0600 password file (never argv) and SCRAM authentication. */
-export async function initCluster(opts: InitClusterOptions): Promise<void> {
+export async function initCluster(processes: Processes, opts: InitClusterOptions): Promise<void> {
   if (existsSync(join(opts.dataDir, 'PG_VERSION'))) {
     throw new UserError('conflict', `${opts.dataDir} already holds a PostgreSQL cluster`, 'Choose an empty data directory, or use the existing database.');
   }
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-  await ownBy(opts.dataDir, opts.osUser);
+  await ownBy(processes, opts.dataDir, opts.osUser);
   const pwDir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'spsetup-initdb-'));
   try {
-    await ownBy(pwDir, opts.osUser);
+    await ownBy(processes, pwDir, opts.osUser);
     const pwFile = join(pwDir, 'pw');
     await writeFile(pwFile, opts.password + '\n', { mode: 0o600 });
-    await ownBy(pwFile, opts.osUser);
+    await ownBy(processes, pwFile, opts.osUser);
     const base = ['-D', opts.dataDir, '-U', opts.superuser, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8'];
     if (opts.noSync) base.push('--no-sync');
-    const run = (locale: string) => runCommand(join(opts.binDir, 'initdb'), [...base, `--locale=${locale}`], { user: opts.osUser, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const run = (locale: string) => runPgProgram(processes, join(opts.binDir, 'initdb'), [...base, `--locale=${locale}`], { user: opts.osUser, timeoutMs: opts.timeoutMs ?? 120_000 });
     try {
       await run('C.UTF-8');
     } catch (err) {
@@ -154,7 +147,7 @@ function serverOptions(opts: StartServerOptions): string {
 }
 
 /** Starts the server with pg_ctl -w; on failure the error carries the end of the server log. */
-export async function startServer(opts: StartServerOptions): Promise<void> {
+export async function startServer(processes: Processes, opts: StartServerOptions): Promise<void> {
   const logFile = opts.logFile ?? join(opts.dataDir, 'postmaster.log');
   const seconds = Math.ceil((opts.timeoutMs ?? 60_000) / 1000);
   const args = ['-D', opts.dataDir, '-w', '-t', String(seconds), '-l', logFile];
@@ -162,7 +155,7 @@ export async function startServer(opts: StartServerOptions): Promise<void> {
   if (o) args.push('-o', o);
   args.push('start');
   try {
-    await runCommand(join(opts.binDir, 'pg_ctl'), args, { user: opts.osUser, timeoutMs: (seconds + 10) * 1000, prefix: opts.prefix ?? [] });
+    await runPgProgram(processes, join(opts.binDir, 'pg_ctl'), args, { user: opts.osUser, timeoutMs: (seconds + 10) * 1000, prefix: opts.prefix ?? [] });
   } catch (err) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     const tail = log.trim().split('\n').slice(-5).join(' | ');
@@ -170,19 +163,30 @@ export async function startServer(opts: StartServerOptions): Promise<void> {
   }
 }
 
+/** A cluster's binaries, data directory and owner. */
+export interface ServerDir {
+  readonly binDir: string;
+  readonly dataDir: string;
+  readonly osUser?: string;
+}
+
+export interface StopServerOptions extends ServerDir {
+  readonly timeoutMs?: number;
+}
+
 /** Stops the server (fast mode) and waits; a server that is not running is fine. */
-export async function stopServer(opts: { binDir: string; dataDir: string; osUser?: string; timeoutMs?: number }): Promise<void> {
+export async function stopServer(processes: Processes, opts: StopServerOptions): Promise<void> {
   if (!existsSync(join(opts.dataDir, 'postmaster.pid'))) return;
   const seconds = Math.ceil((opts.timeoutMs ?? 60_000) / 1000);
-  await runCommand(join(opts.binDir, 'pg_ctl'), ['-D', opts.dataDir, '-w', '-t', String(seconds), '-m', 'fast', 'stop'], {
+  await runPgProgram(processes, join(opts.binDir, 'pg_ctl'), ['-D', opts.dataDir, '-w', '-t', String(seconds), '-m', 'fast', 'stop'], {
     user: opts.osUser,
     timeoutMs: (seconds + 10) * 1000,
   });
 }
 
 /** Whether the data directory has a running postmaster (pg_ctl status). */
-export async function isServerRunning(opts: { binDir: string; dataDir: string; osUser?: string }): Promise<boolean> {
+export async function isServerRunning(processes: Processes, opts: ServerDir): Promise<boolean> {
   if (!(await stat(opts.dataDir).catch(() => undefined))) return false;
-  const r = await runCommand(join(opts.binDir, 'pg_ctl'), ['-D', opts.dataDir, 'status'], { user: opts.osUser, allowFailure: true, timeoutMs: 15_000 });
+  const r = await runPgProgram(processes, join(opts.binDir, 'pg_ctl'), ['-D', opts.dataDir, 'status'], { user: opts.osUser, allowFailure: true, timeoutMs: 15_000 });
   return r.code === 0;
 }

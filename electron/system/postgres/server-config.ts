@@ -5,14 +5,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, chmod, chown, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { unifiedDiff } from '../text-diff.js';
+import type { Processes } from '../types.js';
 import type { PgConnection } from './client.js';
-import { parseConf } from './conf-editor.js';
-import { runCommand } from './run-command.js';
+import { validateConfig } from './validate-config.js';
 
 export type ConfigFileKind = 'conf' | 'hba';
 
@@ -60,20 +59,16 @@ async function writeKeepingAccess(path: string, content: string): Promise<void> 
   }
 }
 
-async function userNameOf(uid: number): Promise<string | undefined> {
-  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  return passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[0];
-}
-
-/** Where to find `postgres` and whom to run it as; undefined when it cannot be found here. */
-async function findOfflineValidator(conn: PgConnection, change: ConfigChange): Promise<{ binDir: string; osUser?: string } | undefined> {
+/** Where to find `postgres` and whom to run it as (the data directory's owner); undefined when not here. */
+async function findOfflineValidator(processes: Processes, conn: PgConnection, change: ConfigChange, dataDir: string): Promise<{ binDir: string; osUser?: string } | undefined> {
   let binDir = change.offline?.binDir;
   if (!binDir) {
     const rows = await conn.query<{ setting: string }>("SELECT setting FROM pg_config WHERE name = 'BINDIR'").catch(() => []);
     binDir = rows[0]?.setting;
   }
   if (!binDir || !existsSync(join(binDir, 'postgres'))) return undefined;
-  const osUser = change.offline?.osUser ?? (process.platform === 'win32' ? undefined : await userNameOf((await stat(change.path)).uid));
+  const owner = process.platform === 'win32' ? undefined : await stat(dataDir).catch(() => undefined);
+  const osUser = change.offline?.osUser ?? (owner ? await processes.lookupUserName(owner.uid) : undefined);
   return osUser === undefined ? { binDir } : { binDir, osUser };
 }
 
@@ -133,7 +128,7 @@ async function confirmReload(conn: PgConnection, expect: Readonly<Record<string,
  * Applies a config file change to a running server: backup, write, validate by the server,
  * restore and throw 'config-invalid' when refused, else reload and confirm.
  */
-export async function applyConfigToRunningServer(conn: PgConnection, change: ConfigChange): Promise<ConfigApplyResult> {
+export async function applyConfigToRunningServer(processes: Processes, conn: PgConnection, change: ConfigChange): Promise<ConfigApplyResult> {
   const before = await readFile(change.path, 'utf8').catch(() => {
     throw new UserError('not-found', `Cannot read ${change.path}`, 'Check the path of the PostgreSQL configuration file (SHOW config_file / SHOW hba_file).');
   });
@@ -142,18 +137,14 @@ export async function applyConfigToRunningServer(conn: PgConnection, change: Con
     const restartNeeded = await confirmReload(conn, change.expect ?? {}, change.timeoutMs ?? 5_000);
     return { changed: false, diff, restartNeeded };
   }
+  // pg_file_settings checks names and syntax, not values: postgres -C checks every value, with
+  // every include present, before anything is written.
+  if (change.kind === 'conf') await validateRunningConfig(processes, conn, change);
   const backupPath = await change.backup(change.path);
   await writeKeepingAccess(change.path, change.candidate);
   let errors: string[];
   try {
     errors = (await configErrors(conn, change.kind)).errors;
-    // pg_file_settings checks names and syntax, not values: postgres -C checks the whole file.
-    const offline = errors.length === 0 && change.kind === 'conf' ? await findOfflineValidator(conn, change) : undefined;
-    if (offline) {
-      await validateConfigOffline({ ...offline, dataDir: dirname(change.path), conf: change.candidate, names: ['port'] }).catch((err: unknown) => {
-        errors = [err instanceof Error ? err.message.replace(/^PostgreSQL cannot use this postgresql.conf: /, '') : String(err)];
-      });
-    }
   } catch (err) {
     await writeKeepingAccess(change.path, before);
     throw err;
@@ -166,12 +157,36 @@ export async function applyConfigToRunningServer(conn: PgConnection, change: Con
       'Correct the settings named above and try again.',
     );
   }
+  await reload(conn);
+  let restartNeeded: string[];
+  try {
+    restartNeeded = await confirmReload(conn, change.expect ?? {}, change.timeoutMs ?? 5_000);
+  } catch (err) {
+    // The server does not take the value from this file: put the file back as it was.
+    await writeKeepingAccess(change.path, before);
+    await reload(conn);
+    throw err;
+  }
+  return backupPath === undefined ? { changed: true, diff, restartNeeded } : { changed: true, diff, backupPath, restartNeeded };
+}
+
+async function reload(conn: PgConnection): Promise<void> {
   const reloaded = await conn.query<{ ok: boolean }>('SELECT pg_reload_conf() AS ok');
   if (reloaded[0]?.ok !== true) {
     throw new UserError('apply-failed', 'PostgreSQL did not accept the reload signal', 'Reload it by hand (pg_ctl reload) and check the server log.');
   }
-  const restartNeeded = await confirmReload(conn, change.expect ?? {}, change.timeoutMs ?? 5_000);
-  return backupPath === undefined ? { changed: true, diff, restartNeeded } : { changed: true, diff, backupPath, restartNeeded };
+}
+
+async function validateRunningConfig(processes: Processes, conn: PgConnection, change: ConfigChange): Promise<void> {
+  const paths = await configPaths(conn);
+  const offline = await findOfflineValidator(processes, conn, change, paths.dataDir);
+  if (!offline) return;
+  try {
+    await validateConfig(processes, { ...offline, configFile: paths.conf, dataDir: paths.dataDir, edits: new Map([[change.path, change.candidate]]), names: ['port'] });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.replace(/^PostgreSQL cannot use this configuration: /, '') : String(err);
+    throw new UserError('config-invalid', `PostgreSQL refused the new ${basename(change.path)}; the file was left as it was. ${detail}`, 'Correct the settings named above and try again.');
+  }
 }
 
 export interface OfflineValidation {
@@ -187,37 +202,11 @@ export interface OfflineValidation {
   readonly timeoutMs?: number;
 }
 
-/**
- * Validates config for a stopped server with `postgres -C` on a copy of the config files, so a
- * bad candidate never touches the real directory. Returns the effective values.
- */
-export async function validateConfigOffline(opts: OfflineValidation): Promise<Readonly<Record<string, string>>> {
-  const dir = await mkdtemp(join(tmpdir(), 'spsetup-pgconf-'));
-  try {
-    const conf = opts.conf ?? (await readFile(join(opts.dataDir, 'postgresql.conf'), 'utf8'));
-    await writeFile(join(dir, 'postgresql.conf'), conf, { mode: 0o600 });
-    const extra = ['postgresql.auto.conf', 'pg_hba.conf', 'pg_ident.conf'];
-    // Relative includes resolve against the config dir: copy them too.
-    for (const line of parseConf(conf)) if (line.kind === 'include' && !line.path.startsWith('/') && !line.path.includes('..')) extra.push(line.path);
-    for (const name of extra) await copyFile(join(opts.dataDir, name), join(dir, name)).catch(() => undefined);
-    if (opts.osUser && process.getuid?.() === 0) {
-      const owner = await stat(opts.dataDir);
-      for (const name of ['.', 'postgresql.conf', ...extra]) await chown(join(dir, name), owner.uid, owner.gid).catch(() => undefined);
-    }
-    const values: Record<string, string> = {};
-    for (const name of opts.names) {
-      const r = await runCommand(join(opts.binDir, 'postgres'), ['-C', name, '-D', dir], { user: opts.osUser, allowFailure: true, timeoutMs: opts.timeoutMs ?? 20_000 });
-      if (r.code !== 0) {
-        const lines = r.stderr.split('\n').filter((l) => /LOG|FATAL|ERROR/.test(l) && !/skipping missing/.test(l));
-        const msg = lines.map((l) => l.replace(/^.*?(LOG|FATAL|ERROR):\s*/, '')).join('; ').split(dir).join(opts.dataDir);
-        throw new UserError('config-invalid', `PostgreSQL cannot use this postgresql.conf: ${msg || `postgres -C ${name} failed`}`, 'Correct the settings named above and try again.');
-      }
-      values[name] = r.stdout.trim();
-    }
-    return values;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/** Validates postgresql.conf for a stopped server whose config lives in its data directory. */
+export async function validateConfigOffline(processes: Processes, opts: OfflineValidation): Promise<Readonly<Record<string, string>>> {
+  const configFile = join(opts.dataDir, 'postgresql.conf');
+  const edits = new Map(opts.conf === undefined ? [] : [[configFile, opts.conf]]);
+  return validateConfig(processes, { binDir: opts.binDir, osUser: opts.osUser, configFile, dataDir: opts.dataDir, edits, names: opts.names, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
 }
 
 /** The paths of the files a running server reads. */

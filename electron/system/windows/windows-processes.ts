@@ -78,6 +78,11 @@ export class WindowsProcesses implements Processes {
     return (await this.lookupSid(name)) === undefined ? undefined : { uid: 0, gid: 0, home: '' };
   }
 
+  /** Windows accounts have no uid. */
+  async lookupUserName(): Promise<undefined> {
+    return undefined;
+  }
+
   /** The account's SID, or undefined when the name does not resolve. */
   async lookupSid(name: string): Promise<string | undefined> {
     if (name === '') return undefined;

@@ -36,7 +36,7 @@ export function createWindowsSystem(options: WindowsSystemOptions = {}): System 
     network: new NodeNetwork(),
     services: new WindowsServiceManager(processes, options.services),
     secretStore: new DpapiSecretStore(processes),
-    postgres: createPostgres(),
+    postgres: createPostgres(processes),
   };
 }
 

@@ -21,6 +21,9 @@ class RecordingProcesses implements Processes {
   async lookupUser(): Promise<undefined> {
     return undefined;
   }
+  async lookupUserName(): Promise<undefined> {
+    return undefined;
+  }
 }
 
 const def: ServiceDefinition = {
