@@ -63,13 +63,27 @@ export function buildAgentArgs(cliPath: string, r: Pick<AgentRendezvous, 'socket
   return [cliPath, 'agent', '--socket', r.socketPath, '--token-file', r.tokenFile];
 }
 
+// @vscode/sudo-prompt runs the command through a .bat file (Windows) or inside bash -c "..."
+// (Linux): refuse anything cmd.exe or bash would interpret inside double quotes, on every platform.
+const UNSAFE_IN_PROMPT = /["%^&|<>!$`\r\n]/;
+
 /** Quotes one argument for the shell string @vscode/sudo-prompt needs (POSIX sh or cmd.exe). */
 export function quoteForShell(arg: string, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32') {
-    if (/["%!^]/.test(arg)) throw new UserError('invalid-input', `Cannot pass ${arg} safely on a Windows command line.`, 'Install to a path without quotes, % or ! characters.');
-    return `"${arg}"`;
+  if (UNSAFE_IN_PROMPT.test(arg)) {
+    throw new UserError(
+      'invalid-input',
+      `The path "${arg}" contains a character that cannot be passed to the elevation prompt.`,
+      'Install spsetup in a folder whose path has none of " % ^ & | < > ! $ ` (the default Program Files folder works).',
+    );
   }
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  return platform === 'win32' ? `"${arg}"` : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Refuses a socket or pipe path that is not one prepareRendezvous makes (a plain pipe name or absolute path). */
+export function assertRendezvousPath(socketPath: string): void {
+  if (!/^\\\\\.\\pipe\\[A-Za-z0-9._-]{1,200}$/.test(socketPath) && !/^\/[A-Za-z0-9._/-]+$/.test(socketPath)) {
+    throw new UserError('invalid-input', 'The agent pipe name is not valid.', 'Use prepareRendezvous().');
+  }
 }
 
 function timingSafeTokenEqual(a: string, b: string): boolean {

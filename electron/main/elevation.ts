@@ -5,7 +5,7 @@
  * in a 0600 file the agent deletes after reading it.
  */
 import { execFile } from 'node:child_process';
-import { connectAgent, buildAgentArgs, disposeRendezvous, prepareRendezvous, quoteForShell, waitForAgent } from './agent-protocol.js';
+import { assertRendezvousPath, connectAgent, buildAgentArgs, disposeRendezvous, prepareRendezvous, quoteForShell, waitForAgent } from './agent-protocol.js';
 import type { AgentClient } from './agent-protocol.js';
 import { UserError } from '../shared/errors.js';
 
@@ -27,6 +27,7 @@ type SudoExec = (cmd: string, options: { name: string; env?: Record<string, stri
 
 /** The shell command handed to sudo-prompt: executable and paths, never the token. */
 export function buildElevatedCommand(launch: Pick<AgentLaunch, 'execPath' | 'cliPath'>, socketPath: string, tokenFile: string, platform: NodeJS.Platform = process.platform): string {
+  assertRendezvousPath(socketPath);
   return [launch.execPath, ...buildAgentArgs(launch.cliPath, { socketPath, tokenFile })].map((a) => quoteForShell(a, platform)).join(' ');
 }
 

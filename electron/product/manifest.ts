@@ -20,8 +20,8 @@ export interface ServiceSpec {
   readonly name: string;
   readonly displayName: string;
   readonly command: CommandTemplate;
-  /** How we know it is ready: a log line or a port, with a bounded timeout. */
-  readonly readiness: { readonly logLine?: string; readonly port?: number; readonly timeoutMs: number };
+  /** How we know it is ready: a log line and/or a port (`needs`: either, the default, or both), with a bounded timeout. */
+  readonly readiness: { readonly logLine?: string; readonly port?: number; readonly needs?: 'any' | 'all'; readonly timeoutMs: number };
   /** Start order: lower phases start first; services of one phase start together. */
   readonly phase: number;
   /** Ids of services that must run first. */
@@ -56,6 +56,8 @@ export interface ProductManifest {
     /** Owner role with a local database (the guide: postgres). */
     readonly localOwnerRole: string;
     readonly defaultPort: number;
+    /** max_connections needed per planned node (the guide: 100). */
+    readonly connectionsPerNode: number;
     /** Lowest supported server version (server_version_num). */
     readonly minServerVersion: number;
     /** The Repository Database service, when the database is local. */

@@ -3,6 +3,8 @@
  * vendor's setup (no mediaDir); the installer drives that setup, the database, the shares and
  * the bootstrap commands. Items marked [unverified] had no primary source.
  */
+import { escapeXmlText } from '../shared/xml-text.js';
+import { REPOSITORY_DATABASE } from '../shared/repository-database.js';
 import type { CommandTemplate, ProductConfigInput, ProductManifest, ServiceSpec } from './manifest.js';
 
 const exe = (relative: string, args: readonly string[] = []): CommandTemplate => ({ file: `{installDir}\\${relative}`, args });
@@ -92,9 +94,6 @@ const services: readonly ServiceSpec[] = [
   },
 ];
 
-const escapeXml = (v: string) =>
-  v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-
 /**
  * The shared persistence settings of a node as Repository.exe.config app settings (no secret: the
  * vendor keeps the connection string DPAPI-encrypted in its own section).
@@ -110,7 +109,7 @@ export function renderQlikSenseConfig(input: ProductConfigInput): string {
     ['CustomDataRootDir', input.share.customData],
     ['StaticContentRootDir', input.share.staticContent],
   ];
-  const lines = settings.map(([k, v]) => `    <add key="${escapeXml(k)}" value="${escapeXml(v)}" />`);
+  const lines = settings.map(([k, v]) => `    <add key="${escapeXmlText(k)}" value="${escapeXmlText(v)}" />`);
   return ['<?xml version="1.0" encoding="utf-8"?>', '<configuration>', '  <appSettings>', ...lines, '  </appSettings>', '</configuration>', ''].join('\n');
 }
 
@@ -120,10 +119,11 @@ export const qlikSenseManifest: ProductManifest = {
   version: 'shared persistence (vendor setup)',
   folder: 'Qlik\\Sense',
   database: {
-    name: 'QSR',
-    ownerRole: 'qliksenserepository',
+    name: REPOSITORY_DATABASE.name,
+    ownerRole: REPOSITORY_DATABASE.ownerRole,
     localOwnerRole: 'postgres',
-    defaultPort: 4432,
+    defaultPort: REPOSITORY_DATABASE.port,
+    connectionsPerNode: REPOSITORY_DATABASE.connectionsPerNode,
     // The guide: PostgreSQL 9.3.14 or later.
     minServerVersion: 90314,
     service: { name: 'QlikSenseRepositoryDatabase', displayName: 'Qlik Sense Repository Database' },

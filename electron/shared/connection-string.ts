@@ -2,11 +2,16 @@
  * The repository connection string in the vendor's (Npgsql / ADO.NET) format:
  *   User ID=qliksenserepository;Host=db;Password='secret';Port=4432;Database=QSR;Pooling=true;
  *   Min Pool Size=0;Max Pool Size=90;Connection Lifetime=3600;Unicode=true;[Ssl Mode=Require;]
- * Pure: no imports, so the reference product's programs can carry it to the installed node.
+ * Pure (it imports only pure shared modules), so the reference product's programs can carry it
+ * to the installed node.
  * Error messages name keys and positions, never values (a value may be the password).
  */
 
-export type SslMode = 'Disable' | 'Allow' | 'Prefer' | 'Require' | 'VerifyCA' | 'VerifyFull';
+import { REPOSITORY_DATABASE } from './repository-database.js';
+
+/** The vendor's Ssl Mode values (Npgsql's names). */
+export const SSL_MODES = ['Disable', 'Allow', 'Prefer', 'Require', 'VerifyCA', 'VerifyFull'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
 
 /** What a caller supplies; everything but user, host and password has the vendor's default. */
 export interface ConnectionFieldsInput {
@@ -48,16 +53,14 @@ export class ConnectionStringError extends Error {
 }
 
 export const CONNECTION_DEFAULTS = {
-  port: 4432,
-  database: 'QSR',
+  port: REPOSITORY_DATABASE.port,
+  database: REPOSITORY_DATABASE.name,
   pooling: true,
   minPoolSize: 0,
   maxPoolSize: 90,
   connectionLifetime: 3600,
   unicode: true,
 } as const;
-
-const SSL_MODES: readonly SslMode[] = ['Disable', 'Allow', 'Prefer', 'Require', 'VerifyCA', 'VerifyFull'];
 
 /** Fills the vendor's defaults into connection fields. */
 export function withConnectionDefaults(input: ConnectionFieldsInput): ConnectionFields {
@@ -273,18 +276,5 @@ export function toClientConfig(f: ConnectionFields): {
   return { host: f.host, port: f.port, user: f.userId, password: f.password, database: f.database, ssl };
 }
 
-const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/**
- * Undoes XML escapes in a password read back from an XML config (the guide: `I^!?0&amp;163j` is
- * `I^!?0&163j`). One pass, so `&amp;lt;` becomes `&lt;`, not `<`; unknown entities stay as written.
- */
-export function decodeXmlEscapes(text: string): string {
-  return text.replace(/&(#x[0-9A-Fa-f]+|#\d+|[A-Za-z]+);/g, (whole, body: string) => {
-    if (body.startsWith('#')) {
-      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return XML_ENTITIES[body] ?? whole;
-  });
-}
+/** Passwords in the vendor's XML configs are XML escaped (one decoder for all of them). */
+export { decodeXmlEscapes } from './xml-text.js';

@@ -6,9 +6,14 @@
 import { z } from 'zod';
 import { formatIp, networkOf, parseCidr, parseIp } from './ip.js';
 import { nestedPaths, nestingMessage, pathProblem, type NamedPath } from './path-rules.js';
+import { REPOSITORY_DATABASE } from './repository-database.js';
 
 export const MAX_NODES = 8;
-export const CONNECTIONS_PER_NODE = 100;
+export const CONNECTIONS_PER_NODE = REPOSITORY_DATABASE.connectionsPerNode;
+
+/** Whether the repository database connection uses SSL (settings, bundle and step parameters). */
+export const DATABASE_SSL = ['disable', 'require'] as const;
+export type DatabaseSsl = (typeof DATABASE_SSL)[number];
 
 /** A secret given inline, or read at apply time from a file or an environment variable. */
 export const secretSchema = z.union([
@@ -87,16 +92,16 @@ const settingsObject = z
       .object({
         install: z.enum(['local', 'existing']),
         host: nonEmpty('database host').refine(isHost, { message: 'not a host name or IP address' }),
-        port: port.default(4432),
-        name: nonEmpty('database name').default('QSR'),
-        user: nonEmpty('database user').default('qliksenserepository'),
+        port: port.default(REPOSITORY_DATABASE.port),
+        name: nonEmpty('database name').default(REPOSITORY_DATABASE.name),
+        user: nonEmpty('database user').default(REPOSITORY_DATABASE.ownerRole),
         password: secretSchema,
         passwordConfirm: z.string().optional(),
         superuser: nonEmpty('database superuser').default('postgres'),
         superuserPassword: secretSchema.optional(),
         superuserPasswordConfirm: z.string().optional(),
         listener: listenerSchema.optional(),
-        ssl: z.enum(['disable', 'require']).default('disable'),
+        ssl: z.enum(DATABASE_SSL).default('disable'),
       })
       .strict(),
     share: z

@@ -104,6 +104,8 @@ export interface Readiness {
   readonly logLine?: RegExp;
   /** Or a TCP port that accepts connections when it is ready. */
   readonly port?: number;
+  /** With both a log line and a port: whether either (default) or both must show readiness. */
+  readonly needs?: 'any' | 'all';
   readonly timeoutMs: number;
 }
 

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/format.js';
-import { decodeXmlEscapes, parseConnectionString, type SslMode } from '../../shared/connection-string.js';
+import { parseConnectionString, SSL_MODES } from '../../shared/connection-string.js';
+import { decodeXmlEscapes } from '../../shared/xml-text.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import { composeContext } from '../../features/installer/context.js';
 import { layoutFor } from '../../features/installer/installer.js';
@@ -84,7 +85,6 @@ interface PendingOperation {
   build(id: string, key: Buffer): OperationBody;
 }
 
-const SSL_MODES: readonly SslMode[] = ['Disable', 'Allow', 'Prefer', 'Require', 'VerifyCA', 'VerifyFull'];
 
 async function operationFor(group: string | undefined, action: string | undefined, v: Values): Promise<PendingOperation> {
   if (group === 'services') {

@@ -3,7 +3,7 @@
  * central node's settings, and turned back into a join settings document on the rim node.
  */
 import { z } from 'zod';
-import { isHost, MAX_NODES, shareFolders, settingsSchema } from '../../shared/settings.js';
+import { DATABASE_SSL, isHost, MAX_NODES, shareFolders, settingsSchema } from '../../shared/settings.js';
 import type { Platform, Settings, SettingsInput } from '../../shared/settings.js';
 import { UserError } from '../../shared/errors.js';
 
@@ -26,7 +26,7 @@ export const bundleContentsSchema = z
         name: z.string().min(1),
         user: z.string().min(1),
         password: z.string(),
-        ssl: z.enum(['disable', 'require']),
+        ssl: z.enum(DATABASE_SSL),
         caCert: pemCertificate.optional(),
       })
       .strict(),

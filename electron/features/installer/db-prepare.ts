@@ -8,7 +8,7 @@ import { previewPlan } from '../../engine/plan-builder.js';
 import { applyPlan, type RunResult } from '../../engine/runner.js';
 import { UserError } from '../../shared/errors.js';
 import type { Plan } from '../../shared/plan.js';
-import { CONNECTIONS_PER_NODE, defaultPaths, type Settings } from '../../shared/settings.js';
+import { defaultPaths, type Settings } from '../../shared/settings.js';
 import { getManifest } from '../../product/index.js';
 import type { InstallerContext, RunHooks } from './installer.js';
 import { resolveSecrets } from './load-settings.js';
@@ -47,7 +47,7 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
     bindir && ownerName
       ? ['runuser', '-u', ownerName, '--', `${bindir}/pg_ctl`, '-D', paths.dataDir, '-l', `${paths.dataDir}/postmaster.log`, '-m', 'fast', '-w', '-t', '60', 'restart']
       : undefined;
-  const maxConnections = Math.max(db.listener.maxConnections, CONNECTIONS_PER_NODE * settings.plannedNodes);
+  const maxConnections = Math.max(db.listener.maxConnections, getManifest(settings.product).database.connectionsPerNode * settings.plannedNodes);
   const live = { ...superuser, ...(restart ? { restart } : {}) };
   const draft = {
     title: `Prepare the database server for ${settings.plannedNodes} node(s)`,

@@ -69,7 +69,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
       settings: {
         listen_addresses: (listener?.listenAddresses ?? ['localhost']).join(','),
         port: String(layout.localDb.port),
-        max_connections: String(listener?.maxConnections ?? 100 * settings.plannedNodes),
+        max_connections: String(listener?.maxConnections ?? layout.manifest.database.connectionsPerNode * settings.plannedNodes),
       },
       validate: { binDir: layout.localDb.binDir, dataDir: layout.localDb.dataDir, osUser: account },
     });

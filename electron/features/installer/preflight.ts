@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import { toErrorInfo, UserError } from '../../shared/errors.js';
 import type { CheckOutcome } from '../../shared/ipc.js';
-import { CONNECTIONS_PER_NODE, MAX_NODES, type Settings } from '../../shared/settings.js';
+import { MAX_NODES, type Settings } from '../../shared/settings.js';
 import type { System } from '../../system/system.js';
 import type { NodeFacts } from './facts.js';
 import { neededPorts } from './facts.js';
@@ -67,9 +67,10 @@ export async function checkDatabase(sys: System, settings: Settings, password: s
       fail(`The database server runs PostgreSQL ${version}, older than the supported ${layout.manifest.database.minServerVersion}.`, 'Upgrade the database server.');
     }
     const maxConn = Number((await conn.readSettings(['max_connections']))['max_connections']?.setting);
-    const needed = CONNECTIONS_PER_NODE * settings.plannedNodes;
+    const perNode = layout.manifest.database.connectionsPerNode;
+    const needed = perNode * settings.plannedNodes;
     if (maxConn < needed) {
-      fail(`max_connections is ${maxConn}; ${settings.plannedNodes} node(s) need at least ${needed} (100 per node).`, `Set max_connections = ${needed} in postgresql.conf on the database server (spsetup db prepare does it) and restart it.`);
+      fail(`max_connections is ${maxConn}; ${settings.plannedNodes} node(s) need at least ${needed} (${perNode} per node).`, `Set max_connections = ${needed} in postgresql.conf on the database server (spsetup db prepare does it) and restart it.`);
     }
     const nodesQuery = layout.manifest.nodesQuery;
     const nodes = nodesQuery ? await conn.query<{ hostname: string; is_central: boolean }>(nodesQuery).catch(() => []) : [];

@@ -9,7 +9,7 @@
  *   SharedPersistence=false, Release == product version  -> synchronized persistence, current release
  *   SharedPersistence=true,  Release <  product version  -> an older shared persistence
  */
-import { decodeXmlEscapes } from '../../shared/connection-string.js';
+import { decodeXmlEscapes, escapeXmlText } from '../../shared/xml-text.js';
 
 /** Where the file lives, relative to installDir, when the manifest does not say. */
 export const DEFAULT_REPOSITORY_CONFIG_FILE = 'Repository/Repository.exe.config';
@@ -23,11 +23,6 @@ export interface RepositoryConfig {
   readonly connectionString: string;
   /** App settings as written (decoded), including the share folders when set. */
   readonly appSettings: Readonly<Record<string, string>>;
-}
-
-/** Escapes text for an XML attribute value. */
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 const ATTR = /([A-Za-z_:][\w:.-]*)\s*=\s*"([^"]*)"/g;
@@ -66,7 +61,7 @@ export function parseRepositoryConfig(xml: string): RepositoryConfig | undefined
 export function renderRepositoryConfig(config: RepositoryConfig): string {
   const settings = { ...config.appSettings, SharedPersistence: String(config.sharedPersistence), Release: config.release };
   const adds = Object.entries(settings)
-    .map(([k, v]) => `    <add key="${escapeXml(k)}" value="${escapeXml(v)}" />`)
+    .map(([k, v]) => `    <add key="${escapeXmlText(k)}" value="${escapeXmlText(v)}" />`)
     .join('\n');
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
@@ -75,7 +70,7 @@ export function renderRepositoryConfig(config: RepositoryConfig): string {
     adds,
     '  </appSettings>',
     '  <connectionStrings>',
-    `    <add name="${CONNECTION_STRING_NAME}" connectionString="${escapeXml(config.connectionString)}" />`,
+    `    <add name="${CONNECTION_STRING_NAME}" connectionString="${escapeXmlText(config.connectionString)}" />`,
     '  </connectionStrings>',
     '</configuration>',
     '',

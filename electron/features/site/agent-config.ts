@@ -15,7 +15,7 @@ export const NODE_AGENT_SERVICE = 'spsetup-node-agent';
 /** The line the agent logs once it is connected and heartbeating (its readiness). */
 export const NODE_AGENT_READY_LINE = 'node agent ready';
 
-const readiness = z.object({ logLine: z.string().optional(), port: z.number().int().optional(), timeoutMs: z.number().int().positive() }).strict();
+const readiness = z.object({ logLine: z.string().optional(), port: z.number().int().optional(), needs: z.enum(['any', 'all']).optional(), timeoutMs: z.number().int().positive() }).strict();
 
 export const agentConfigSchema = z
   .object({

@@ -4,6 +4,7 @@
  * row cannot be retargeted or replayed under another id. Later issues add kinds here.
  */
 import { z } from 'zod';
+import { SSL_MODES } from '../../shared/connection-string.js';
 
 const sealed = z.object({ sealed: z.string().min(1) }).strict();
 
@@ -19,7 +20,7 @@ export const operationBodySchema = z.discriminatedUnion('kind', [
         .object({
           host: z.string().min(1).optional(),
           port: z.number().int().min(1).max(65535).optional(),
-          sslMode: z.enum(['Disable', 'Allow', 'Prefer', 'Require', 'VerifyCA', 'VerifyFull']).optional(),
+          sslMode: z.enum(SSL_MODES).optional(),
           password: sealed.optional(),
         })
         .strict(),

@@ -15,7 +15,7 @@
 import { UserError } from '../../shared/errors.js';
 import { isCidr, isHost, joinPath, listenerSchema } from '../../shared/settings.js';
 import type { Listener, Platform, Settings, SettingsInput } from '../../shared/settings.js';
-import { escapeXmlText, findInvalidXmlChar } from './xml-text.js';
+import { escapeXmlText, findInvalidXmlChar } from '../../shared/xml-text.js';
 import { readFlatXml } from './xml-reader.js';
 import type { FlatXmlElement } from './xml-reader.js';
 

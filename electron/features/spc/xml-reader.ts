@@ -8,7 +8,7 @@
  * reported by the caller, which knows the element names.
  */
 import { UserError } from '../../shared/errors.js';
-import { findInvalidXmlChar, isXmlChar } from './xml-text.js';
+import { XML_ENTITIES, findInvalidXmlChar, isXmlChar } from '../../shared/xml-text.js';
 
 export interface XmlPosition {
   readonly line: number;
@@ -26,7 +26,6 @@ export interface FlatXmlDocument {
   readonly children: readonly FlatXmlElement[];
 }
 
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const NAME = /[A-Za-z_][A-Za-z0-9_.:-]*/y;
 const SUPPORTED_ENCODINGS = new Set(['utf-8', 'utf8', 'utf-16', 'us-ascii']);
 
@@ -221,7 +220,7 @@ class FlatXmlReader {
       if (!Number.isSafeInteger(cp) || !isXmlChar(cp)) throw this.error(`${shown} names a character XML does not allow`, start);
       return String.fromCodePoint(cp);
     }
-    const value = ENTITIES[body];
+    const value = XML_ENTITIES[body];
     if (value === undefined) throw this.error(`${shown} is not a known entity (only &amp; &lt; &gt; &quot; &apos; and &#...; are allowed)`, start);
     return value;
   }

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { CommandTemplate, ProductManifest, ServiceSpec } from '../manifest.js';
+import { REPOSITORY_DATABASE } from '../../shared/repository-database.js';
 import {
   DEFAULT_REFERENCE_PORTS,
   REFERENCE_CONFIG_FILE,
@@ -63,10 +64,11 @@ export const referenceManifest: ProductManifest = {
   version: '1.0.0',
   folder: 'spsetup-reference',
   database: {
-    name: 'QSR',
-    ownerRole: 'qliksenserepository',
+    name: REPOSITORY_DATABASE.name,
+    ownerRole: REPOSITORY_DATABASE.ownerRole,
     localOwnerRole: 'postgres',
-    defaultPort: 4432,
+    defaultPort: REPOSITORY_DATABASE.port,
+    connectionsPerNode: REPOSITORY_DATABASE.connectionsPerNode,
     minServerVersion: 120000,
     service: { name: 'reference-repository-database', displayName: 'Reference Repository Database' },
   },

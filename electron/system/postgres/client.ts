@@ -6,9 +6,11 @@
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import type { ClientConfig } from 'pg';
 import { UserError } from '../../shared/errors.js';
+import type { DatabaseSsl } from '../../shared/settings.js';
 import { md5Verifier, scramVerifier, verifierMatches } from './scram.js';
 
-export type SslMode = 'disable' | 'require' | 'verify-full';
+/** How the client uses SSL: the settings' choice, or verify-full with a CA (not to be confused with the vendor's Ssl Mode). */
+export type PgSslMode = DatabaseSsl | 'verify-full';
 
 export interface PgConnectOptions {
   readonly host: string;
@@ -16,7 +18,7 @@ export interface PgConnectOptions {
   readonly user: string;
   readonly password: string;
   readonly database?: string;
-  readonly ssl?: SslMode;
+  readonly ssl?: PgSslMode;
   /** PEM CA certificate for verify-full. */
   readonly ca?: string;
   /** Bound on connecting and on each query (default 10 s). */

@@ -10,7 +10,7 @@ import { findServerBinaries, initCluster, isServerRunning, startServer, stopServ
 import type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
 import type { Processes } from '../types.js';
 
-export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, SslMode } from './client.js';
+export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, PgSslMode } from './client.js';
 export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
 export type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
 export type { NotifyListener } from './notify.js';

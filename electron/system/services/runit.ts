@@ -8,7 +8,7 @@ import type { Files, Network, Processes, Readiness, ServiceDefinition, ServiceMa
 import { findRunsv, findRunsvdir } from './proc-scan.js';
 import { buildRunitFiles, describeRunitFiles, type RunitServiceFiles } from './runit-script.js';
 import { assertServiceDefinition, assertServiceName } from './validate.js';
-import { fileSize, waitForReadiness } from './wait-ready.js';
+import { fileSize, supervisedProbes, waitForReadiness } from './wait-ready.js';
 
 export interface RunitOptions {
   readonly processes: Processes;
@@ -138,8 +138,7 @@ export class RunitServiceManager implements ServiceManager {
       readiness,
       logFile: log,
       fromOffset: this.startOffsets.get(name) ?? (await fileSize(log)),
-      network: this.network,
-      status: () => this.status(name),
+      ...supervisedProbes(name, this.network, () => this.status(name)),
     });
   }
 

@@ -5,7 +5,7 @@ import { PosixFiles } from '../posix-files.js';
 import type { Files, Network, Processes, Readiness, ServiceDefinition, ServiceManager, ServiceState } from '../types.js';
 import { renderUnit, setUnitUser, unitLogFile } from './systemd-unit.js';
 import { assertServiceDefinition, assertServiceName } from './validate.js';
-import { fileSize, waitForReadiness } from './wait-ready.js';
+import { fileSize, supervisedProbes, waitForReadiness } from './wait-ready.js';
 
 export interface SystemdOptions {
   readonly processes: Processes;
@@ -89,8 +89,7 @@ export class SystemdServiceManager implements ServiceManager {
       readiness,
       ...(log ? { logFile: log } : {}),
       fromOffset: this.startOffsets.get(name) ?? (await fileSize(log)),
-      network: this.network,
-      status: () => this.status(name),
+      ...supervisedProbes(name, this.network, () => this.status(name)),
     });
   }
 

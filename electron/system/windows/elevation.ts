@@ -1,13 +1,8 @@
 /**
- * Elevation on Windows: whether this process holds an elevated token, a refusal to run as
- * LOCAL SYSTEM, and the @vscode/sudo-prompt invocation that starts the elevated agent. The agent's
- * command line holds no secret: the one-time token travels in a file only this user can read.
+ * Elevation on Windows: whether this process holds an elevated token, and a refusal to run as
+ * LOCAL SYSTEM. The elevated agent is started by electron/main/elevation.ts (one launcher).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import type { CommandRunner } from './command-runner.js';
 
@@ -64,64 +59,4 @@ export async function refuseLocalSystem(runner: CommandRunner): Promise<void> {
       'Sign in as an administrator (or the installing domain account) and run spsetup from there, not from a SYSTEM scheduled task or PsExec -s.',
     );
   }
-}
-
-/** A fresh, unguessable named-pipe name for the GUI and the agent. */
-export function createAgentPipeName(): string {
-  return `\\\\.\\pipe\\spsetup-agent-${randomBytes(16).toString('hex')}`;
-}
-
-export interface AgentToken {
-  readonly token: string;
-  /** A file readable only by this user (0600 in a 0700 directory; on Windows the profile's temp ACL). */
-  readonly file: string;
-}
-
-/** Writes a one-time token for the agent to a private file. */
-export async function writeAgentTokenFile(baseDir = tmpdir()): Promise<AgentToken> {
-  const dir = await mkdtemp(join(baseDir, 'spsetup-agent-'));
-  const file = join(dir, 'token');
-  const token = randomBytes(32).toString('base64url');
-  await writeFile(file, token, { mode: 0o600, flag: 'wx' });
-  return { token, file };
-}
-
-export interface AgentLaunch {
-  /** The program that runs `spsetup` (the packaged app, or node with the CLI script). */
-  readonly executable: string;
-  /** Arguments before `agent`, e.g. the CLI script path. */
-  readonly leadingArgs?: readonly string[];
-  readonly pipeName: string;
-  readonly tokenFile: string;
-}
-
-export interface SudoPromptInvocation {
-  /** The command line for sudo-prompt's exec(); no secret in it. */
-  readonly command: string;
-  /** Shown in the UAC / pkexec prompt (sudo-prompt allows letters, digits and spaces). */
-  readonly options: { readonly name: string };
-}
-
-// sudo-prompt runs the command through a .bat file (Windows) or bash -c (Linux, macOS): reject
-// anything either of them would interpret inside double quotes.
-const unsafeInCommand = /["%^&|<>!$`\r\n]/;
-
-/**
- * Builds the sudo-prompt invocation of `spsetup agent --socket PIPE --token-file PATH` (the flags
- * of electron/main/agent-protocol.ts), refusing what cmd.exe or bash would expand inside quotes.
- */
-export function buildAgentElevation(launch: AgentLaunch): SudoPromptInvocation {
-  if (!/^\\\\\.\\pipe\\[A-Za-z0-9._-]{1,200}$/.test(launch.pipeName) && !/^\/[A-Za-z0-9._/-]+$/.test(launch.pipeName)) {
-    throw new UserError('invalid-input', 'The agent pipe name is not valid.', 'Use createAgentPipeName().');
-  }
-  const parts = [launch.executable, ...(launch.leadingArgs ?? []), 'agent', '--socket', launch.pipeName, '--token-file', launch.tokenFile];
-  const bad = parts.find((p) => unsafeInCommand.test(p));
-  if (bad !== undefined) {
-    throw new UserError(
-      'invalid-input',
-      `The path "${bad}" contains a character that cannot be passed to the elevation prompt.`,
-      'Install spsetup in a folder whose path has none of " % ^ & | < > ! $ ` (the default Program Files folder works).',
-    );
-  }
-  return { command: parts.map((p) => `"${p}"`).join(' '), options: { name: 'Shared Persistence Setup' } };
 }

@@ -2,10 +2,10 @@
  * ServiceManager for Windows: the Service Control Manager through sc.exe (argument arrays), and
  * PowerShell where sc.exe would need a secret on its command line (the service password).
  */
-import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { UserError } from '../../shared/errors.js';
 import type { ExecResult, Readiness, ServiceDefinition, ServiceManager, ServiceState } from '../types.js';
+import { NodeNetwork } from '../node-network.js';
+import { fileLogReader, textLogReader, waitForReadiness, type LogReader } from '../services/wait-ready.js';
 import type { CommandRunner } from './command-runner.js';
 import { buildWindowsCommandLine } from './command-line.js';
 import { ensureLogonAsService, isBuiltinServiceAccount } from './logon-right.js';
@@ -134,7 +134,9 @@ export class WindowsServiceManager implements ServiceManager {
   private readonly recovery: RecoveryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
-  private readonly readText: (path: string) => Promise<string | undefined>;
+  private readonly log: LogReader;
+  /** The log's size when each service was last started, so only what that start wrote counts. */
+  private readonly startOffsets = new Map<string, { readonly file: string; readonly offset: number }>();
   private readonly canConnect: (port: number, timeoutMs: number) => Promise<boolean>;
 
   constructor(
@@ -146,8 +148,8 @@ export class WindowsServiceManager implements ServiceManager {
     this.recovery = options.recovery ?? defaultRecovery;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
-    this.readText = options.readText ?? readTextIfExists;
-    this.canConnect = options.canConnect ?? canConnectLocal;
+    this.log = options.readText ? textLogReader(options.readText) : fileLogReader;
+    this.canConnect = options.canConnect ?? ((port, timeoutMs) => new NodeNetwork().canConnect('127.0.0.1', port, timeoutMs));
   }
 
   /** Creates the service, or reconfigures it when it exists; then description, environment and restart-on-failure. */
@@ -194,6 +196,8 @@ export class WindowsServiceManager implements ServiceManager {
   /** Starts the service (already running is fine) and waits until it runs, or fails when it stops. */
   async start(name: string): Promise<void> {
     assertServiceName(name);
+    const log = this.logFiles.get(name);
+    if (log) this.startOffsets.set(name, { file: log, offset: await this.log.size(log) });
     const res = await this.sc(['start', name], [scError.alreadyRunning, scError.serviceDoesNotExist]);
     if (res.code === scError.serviceDoesNotExist) throw missing(name);
     await this.waitFor(name, 'running');
@@ -212,31 +216,28 @@ export class WindowsServiceManager implements ServiceManager {
     return (await this.query(name)).state;
   }
 
-  /** Polls until the log line appears and/or the port accepts connections; fails early when the service stops. */
+  /** Waits for readiness (wait-ready.ts) after the last start(); fails early when the service stops. */
   async waitReady(name: string, readiness: Readiness, logFile?: string): Promise<void> {
     assertServiceName(name);
     const file = logFile ?? this.logFiles.get(name);
-    if (!readiness.logLine && readiness.port === undefined) {
-      throw new UserError('invalid-input', `No readiness check was given for ${name}.`, 'Give a log line or a port.');
-    }
-    if (readiness.logLine && !file) {
-      throw new UserError('invalid-input', `No log file is known for ${name} to look for its ready line in.`, 'Pass the log file.');
-    }
-    const deadline = this.now() + readiness.timeoutMs;
-    for (;;) {
-      const q = await this.query(name);
-      if (q.state === 'missing') throw missing(name);
-      if (q.state === 'stopped') throw stoppedError(name, q, file);
-      if (await this.isReady(readiness, file)) return;
-      if (this.now() >= deadline) {
-        throw new UserError(
-          'timeout',
-          `${name} was not ready within ${Math.round(readiness.timeoutMs / 1000)} s.`,
-          file ? `Read ${file} to see what the service is waiting for.` : 'Check the service in services.msc and the event log.',
-        );
-      }
-      await this.sleep(this.pollMs);
-    }
+    const started = this.startOffsets.get(name);
+    await waitForReadiness({
+      name,
+      readiness,
+      ...(file ? { logFile: file } : {}),
+      fromOffset: started && started.file === file ? started.offset : file ? await this.log.size(file) : 0,
+      log: this.log,
+      canConnect: (port) => this.canConnect(port, Math.min(2_000, readiness.timeoutMs)),
+      probe: async () => {
+        const q = await this.query(name);
+        if (q.state === 'missing') return { state: q.state, failure: missing(name) };
+        return q.state === 'stopped' ? { state: q.state, failure: stoppedError(name, q, file) } : { state: q.state };
+      },
+      pollMs: this.pollMs,
+      now: this.now,
+      sleep: this.sleep,
+      timeout: { code: 'timeout', fixWithoutLog: 'Check the service in services.msc and the event log.' },
+    });
   }
 
   /** Stops and deletes the service; a missing one is fine. */
@@ -259,16 +260,6 @@ export class WindowsServiceManager implements ServiceManager {
     const res = await this.sc(['qc', name, '8192'], [scError.serviceDoesNotExist]);
     if (res.code === scError.serviceDoesNotExist) return undefined;
     return describeConfig(parseScQc(res.stdout));
-  }
-
-  private async isReady(readiness: Readiness, file: string | undefined): Promise<boolean> {
-    if (readiness.logLine && file) {
-      const text = (await this.readText(file)) ?? '';
-      readiness.logLine.lastIndex = 0;
-      if (!readiness.logLine.test(text)) return false;
-    }
-    if (readiness.port !== undefined && !(await this.canConnect(readiness.port, Math.min(2_000, readiness.timeoutMs)))) return false;
-    return true;
   }
 
   private async waitFor(name: string, want: 'running' | 'stopped'): Promise<void> {
@@ -325,26 +316,4 @@ function stoppedError(name: string, q: ScQuery, logFile: string | undefined): Us
     `${name} stopped while starting${code ? ` (exit code ${code})` : ''}.`,
     logFile ? `Read ${logFile} for the reason.` : 'Read the Windows event log (System, Service Control Manager) for the reason.',
   );
-}
-
-async function readTextIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function canConnectLocal(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -5,6 +5,7 @@ import { buildAgentArgs, connectAgent, disposeRendezvous, prepareRendezvous, sta
 import type { AgentRendezvous, RunningAgent } from '../../../electron/main/agent-protocol.js';
 import { buildElevatedCommand, startElevatedAgent } from '../../../electron/main/elevation.js';
 import { createFakeBackend } from '../../support/fake-backend.js';
+import { UserError } from '../../../electron/shared/errors.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -91,6 +92,36 @@ describe('agent protocol', () => {
     expect(buildElevatedCommand({ execPath: 'C:\\Program Files\\spsetup\\spsetup.exe', cliPath: 'C:\\app\\bin\\spsetup.js' }, '\\\\.\\pipe\\x', 'C:\\t\\token', 'win32')).toBe(
       '"C:\\Program Files\\spsetup\\spsetup.exe" "C:\\app\\bin\\spsetup.js" "agent" "--socket" "\\\\.\\pipe\\x" "--token-file" "C:\\t\\token"',
     );
+  });
+
+  // Moved from the second launcher (system/windows/elevation.ts), now gone: the same cases against the one in production.
+  it('makes a private token file and a fresh pipe name, and builds the Windows prompt command without the token', async () => {
+    const r = await prepareRendezvous('win32');
+    cleanups.push(() => disposeRendezvous(r));
+    if (process.platform !== 'win32') {
+      expect((await stat(r.tokenFile)).mode & 0o777).toBe(0o600);
+      expect((await stat(r.dir)).mode & 0o777).toBe(0o700);
+    }
+    expect(r.socketPath).toMatch(/^\\\\\.\\pipe\\spsetup-[0-9a-f]{24}$/);
+    const other = await prepareRendezvous('win32');
+    cleanups.push(() => disposeRendezvous(other));
+    expect(other.socketPath).not.toBe(r.socketPath);
+    const cmd = buildElevatedCommand({ execPath: 'C:\\Program Files\\Shared Persistence Setup\\spsetup.exe', cliPath: 'C:\\app\\bin\\spsetup.js' }, r.socketPath, r.tokenFile, 'win32');
+    expect(cmd).toBe(`"C:\\Program Files\\Shared Persistence Setup\\spsetup.exe" "C:\\app\\bin\\spsetup.js" "agent" "--socket" "${r.socketPath}" "--token-file" "${r.tokenFile}"`);
+    expect(cmd).not.toContain(r.token);
+  });
+
+  it.each(['C:\\100%\\spsetup.exe', 'C:\\a&b\\spsetup.exe', 'C:\\"x"\\spsetup.exe', 'C:\\$(x)\\spsetup.exe', '/opt/a$(id)/spsetup', '/opt/`id`/spsetup'])(
+    'refuses an executable path %j that the prompt would interpret, on either platform',
+    (execPath) => {
+      for (const platform of ['win32', 'linux'] as const) {
+        expect(() => buildElevatedCommand({ execPath, cliPath: 'C:\\app\\spsetup.js' }, '\\\\.\\pipe\\x', 'C:\\t\\token', platform)).toThrow(UserError);
+      }
+    },
+  );
+
+  it('refuses a pipe name that is not a plain pipe', () => {
+    expect(() => buildElevatedCommand({ execPath: 'C:\\s.exe', cliPath: 'C:\\a.js' }, '\\\\.\\pipe\\a b', 'C:\\t', 'win32')).toThrow('pipe name');
   });
 
   it('starts the agent through sudo-prompt when not elevated, with the token only in the file', async () => {

@@ -1,5 +1,6 @@
 /** Parameter schemas the installer's step kinds share. */
 import { z } from 'zod';
+import { DATABASE_SSL } from '../../../shared/settings.js';
 
 /** A secret referred to by name; the runner supplies its value at apply time. */
 export const secretRef = z.object({ secret: z.string() });
@@ -10,6 +11,6 @@ export const repositoryConnection = z.object({
   user: z.string(),
   database: z.string(),
   password: secretRef,
-  ssl: z.enum(['disable', 'require']).default('disable'),
+  ssl: z.enum(DATABASE_SSL).default('disable'),
 });
 export type RepositoryConnection = z.infer<typeof repositoryConnection>;

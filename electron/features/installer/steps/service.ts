@@ -59,7 +59,7 @@ const runningParams = z.object({
   services: z.array(
     z.object({
       name: z.string(),
-      readiness: z.object({ logLine: z.string().optional(), port: z.number().int().optional(), timeoutMs: z.number().int(), logFile: z.string().optional() }),
+      readiness: z.object({ logLine: z.string().optional(), port: z.number().int().optional(), needs: z.enum(['any', 'all']).optional(), timeoutMs: z.number().int(), logFile: z.string().optional() }),
     }),
   ),
   host: z.string(),

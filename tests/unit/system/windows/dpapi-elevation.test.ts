@@ -1,14 +1,9 @@
-import { readFile, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../../electron/shared/errors.js';
 import { DpapiSecretStore } from '../../../../electron/system/windows/dpapi.js';
 import {
-  buildAgentElevation,
   checkElevated,
-  createAgentPipeName,
   refuseLocalSystem,
-  writeAgentTokenFile,
 } from '../../../../electron/system/windows/elevation.js';
 import { RecordingRunner, countOccurrences, expectNotInArgv, nastyPasswords } from './recording-runner.js';
 
@@ -81,39 +76,5 @@ describe('elevation', () => {
     expect(system.calls[0]!.args).toEqual(['/user', '/fo', 'csv', '/nh']);
     const admin = new RecordingRunner(() => ({ stdout: '"corp\\admin","S-1-5-21-1004336348-1177238915-682003330-1001"\r\n' }));
     await expect(refuseLocalSystem(admin)).resolves.toBeUndefined();
-  });
-
-  it('builds the sudo-prompt command with the pipe and the token file, never the token', async () => {
-    const { token, file } = await writeAgentTokenFile();
-    try {
-      // POSIX modes; on Windows the file inherits the user's private temp folder ACL.
-      if (process.platform !== 'win32') {
-        expect((await stat(file)).mode & 0o777).toBe(0o600);
-        expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
-      }
-      expect(await readFile(file, 'utf8')).toBe(token);
-      const pipeName = createAgentPipeName();
-      expect(pipeName).toMatch(/^\\\\\.\\pipe\\spsetup-agent-[0-9a-f]{32}$/);
-      expect(createAgentPipeName()).not.toBe(pipeName);
-      const inv = buildAgentElevation({ executable: 'C:\\Program Files\\Shared Persistence Setup\\spsetup.exe', pipeName, tokenFile: file });
-      expect(inv).toEqual({
-        command: `"C:\\Program Files\\Shared Persistence Setup\\spsetup.exe" "agent" "--socket" "${pipeName}" "--token-file" "${file}"`,
-        options: { name: 'Shared Persistence Setup' },
-      });
-      expect(inv.command).not.toContain(token);
-    } finally {
-      await rm(dirname(file), { recursive: true, force: true });
-    }
-  });
-
-  it.each(['C:\\100%\\spsetup.exe', 'C:\\a&b\\spsetup.exe', 'C:\\"x"\\spsetup.exe', 'C:\\$(x)\\spsetup.exe'])(
-    'refuses an executable path %j that the prompt would interpret',
-    (executable) => {
-      expect(() => buildAgentElevation({ executable, pipeName: createAgentPipeName(), tokenFile: 'C:\\t\\token' })).toThrow(UserError);
-    },
-  );
-
-  it('refuses a pipe name that is not a plain pipe', () => {
-    expect(() => buildAgentElevation({ executable: 'C:\\s.exe', pipeName: '\\\\.\\pipe\\a b', tokenFile: 'C:\\t' })).toThrow('pipe name');
   });
 });

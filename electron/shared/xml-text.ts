@@ -1,5 +1,7 @@
 /**
- * XML 1.0 character rules shared by the spc.cfg writer and reader.
+ * XML 1.0 text rules: allowed characters, the five predefined entities and character references.
+ * The one table for the spc.cfg writer and reader, the product's app.config files and passwords
+ * read back from them.
  */
 
 /** True for a code point XML 1.0 allows in a document (the `Char` production). */
@@ -20,6 +22,9 @@ export function findInvalidXmlChar(text: string): number {
   return -1;
 }
 
+/** The predefined entities of XML 1.0, by name. */
+export const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
 const ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -32,7 +37,21 @@ const ESCAPES: Readonly<Record<string, string>> = {
   '\r': '&#xD;',
 };
 
-/** Escapes text for element content or an attribute; the caller has checked it with findInvalidXmlChar. */
+/** Escapes text for element content or an attribute value; the caller has checked it with findInvalidXmlChar. */
 export function escapeXmlText(value: string): string {
   return value.replace(/[&<>"'\t\n\r]/g, (c) => ESCAPES[c] ?? c);
+}
+
+/**
+ * Undoes XML escapes in a value read back from an XML config (the guide: `I^!?0&amp;163j` is
+ * `I^!?0&163j`). One pass, so `&amp;lt;` becomes `&lt;`, not `<`; unknown entities stay as written.
+ */
+export function decodeXmlEscapes(text: string): string {
+  return text.replace(/&(#x[0-9A-Fa-f]+|#\d+|[A-Za-z]+);/g, (whole, body: string) => {
+    if (body.startsWith('#')) {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return XML_ENTITIES[body] ?? whole;
+  });
 }
