@@ -27,10 +27,16 @@ export interface AgentDeps {
   readonly saveConfig: (config: AgentConfig) => Promise<void>;
 }
 
+// Each wait removes its abort listener when it ends: the agent waits every few seconds for months.
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 /** Connection options from the node's protected connection string. */
