@@ -26,6 +26,8 @@ Commands:
   status     --settings F [--json]              registered nodes and this node's services
   uninstall  --settings F [--remove-data]       remove this node's services and files
   db prepare --settings F                       prepare a dedicated database server (run on it)
+  db standby add --settings S [--plan] [--yes]  a streaming standby of the repository database (run on the standby)
+  db status --settings S [--json]               primary and standby: roles, timeline, lag, slots
   bundle export --settings F --out B            encrypted settings bundle for rim nodes
              (--passphrase-file P | --generate-passphrase P) [--expires 24h|7d|none]
   bundle inspect B --passphrase-file P          show a bundle's contents (secrets masked)
@@ -53,7 +55,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   rollback: async () => continueCommand('rollback'),
   status: async () => statusCommand,
   uninstall: async () => uninstallCommand,
-  db: async () => dbCommand,
+  db: async () => (argv, io) => (argv[0] === 'prepare' ? dbCommand(argv, io) : import('./commands/db-replication.js').then((m) => m.dbReplicationCommand(argv, io))),
   bundle: async () => bundleCommand,
   spc: async () => spcCommand,
   ui: async () => uiCommand,

@@ -1,0 +1,80 @@
+/**
+ * `spsetup db standby add | status` (and, as they land, failover, switchover, rejoin): the
+ * replicated repository database, driven by a standby settings file (see features/standby).
+ */
+import { join } from 'node:path';
+import { ExitCode, UserError } from '../../shared/errors.js';
+import { formatBytes } from '../../shared/format.js';
+import { createPosixSystem, type System } from '../../system/system.js';
+import { Reporter } from '../../features/installer/reporter.js';
+import { loadStandbySettings, resolveStandbySecrets, type StandbySettings } from '../../features/standby/standby-settings.js';
+import { applyStandby, prepareStandby } from '../../features/standby/plan-standby.js';
+import { readDbStatus, type ServerStatus } from '../../features/standby/db-status.js';
+import { applyPrepared } from '../apply-prepared.js';
+import { parseCommand, required } from '../args.js';
+import { renderPlan } from '../render.js';
+import type { CommandIo } from './io.js';
+
+const USAGE = `spsetup db standby add --settings F [--plan] [--yes] [--log FILE]   (run on the standby machine)
+spsetup db status --settings F [--json]`;
+
+const OPTIONS = { settings: { type: 'string' }, json: { type: 'boolean' }, plan: { type: 'boolean' }, yes: { type: 'boolean' }, log: { type: 'string' } } as const;
+
+/** The system of the standby machine (its service manager from the settings). */
+export function standbySystem(s: StandbySettings): System {
+  return createPosixSystem({ serviceManager: s.services.manager, ...(s.services.runitDir ? { runitDir: s.services.runitDir } : {}), definitionsDir: `${s.stateDir}/sv` });
+}
+
+/** spsetup db standby|status ... */
+export async function dbReplicationCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommand(argv, OPTIONS, USAGE);
+  const words = positionals.join(' ');
+  if (words !== 'standby add' && words !== 'status') throw new UserError('invalid-input', `Unknown command "db ${words}".`, `Usage:\n${USAGE}`);
+  if (process.platform === 'win32') throw new UserError('invalid-input', 'Standby databases are set up by spsetup on Linux database hosts.', 'On Windows database hosts follow the guided steps in docs (pg_basebackup -R).');
+  const settings = await loadStandbySettings(required(values.settings, 'settings', USAGE));
+  const sys = standbySystem(settings);
+  if (words === 'status') return showStatus(sys, settings, Boolean(values.json), io);
+  const prepared = await prepareStandby(settings, sys, io.env);
+  if (values.plan) {
+    io.out(renderPlan(prepared.plan));
+    return ExitCode.ok;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const reporter = new Reporter({ logFiles: [join(settings.stateDir, 'logs', `standby-add-${stamp}.log`), ...(values.log ? [values.log] : [])], secrets: [...prepared.secrets.values()], out: io.out });
+  return applyPrepared({
+    plan: prepared.plan,
+    preflight: [],
+    reporter,
+    io,
+    yes: Boolean(values.yes),
+    silent: false,
+    apply: (hooks) => applyStandby(prepared, sys, hooks),
+    next: (r) => (r.outcome === 'done' ? 'spsetup db status shows the standby streaming.' : 'do what the message says, then run the same command again (finished steps are kept).'),
+  });
+}
+
+async function showStatus(sys: System, s: StandbySettings, json: boolean, io: CommandIo): Promise<number> {
+  const secrets = await resolveStandbySecrets(s, io.env);
+  const servers = await readDbStatus(sys, s, secrets.get('primary.superuserPassword')!);
+  if (json) io.out(JSON.stringify(servers, null, 2));
+  else for (const line of servers.flatMap(describe)) io.out(line);
+  return servers.filter((x) => x.role === 'primary').length === 1 ? ExitCode.ok : ExitCode.applyFailed;
+}
+
+const bytes = (n: number | null) => (n === null ? '?' : formatBytes(n));
+const secs = (n: number | null) => (n === null ? '?' : `${n.toFixed(1)} s`);
+
+function describe(x: ServerStatus): string[] {
+  if (!x.reachable) return [`${x.endpoint}  UNREACHABLE  ${x.error ?? ''}`];
+  if (!x.role) return [`${x.endpoint}  error: ${x.error ?? ''}`];
+  const head = `${x.endpoint}  ${x.role.toUpperCase()}  timeline ${x.timeline}`;
+  if (x.role === 'primary') {
+    return [
+      head,
+      ...(x.replicas ?? []).map((r) => `    standby ${r.name} (${r.address ?? '?'}): ${r.state}, ${r.syncState}, lag ${bytes(r.lagBytes)}, ${secs(r.replayLagSeconds)}`),
+      ...(x.slots ?? []).map((sl) => `    slot ${sl.name}: ${sl.active ? 'active' : 'INACTIVE'}, holds ${bytes(sl.retainedBytes)} of WAL`),
+    ];
+  }
+  const r = x.receiver;
+  return [head, `    receiving from ${r?.sender ?? '?'}: ${r?.status ?? 'not streaming'}, replay lag ${bytes(r?.lagBytes ?? null)}, ${secs(r?.replayDelaySeconds ?? null)}`];
+}
