@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import type { PgConnection } from '../../../system/postgres/index.js';
@@ -44,8 +45,9 @@ export const remoteHbaStep = defineStepKind<typeof params, System>({
   async check(p, ctx) {
     const { path, text } = await withServer(p.server, ctx, readHba);
     const after = ensureHbaRules(text, p.rules).text;
-    if (after === text) return { action: 'noop', summary: `${p.server.host}: pg_hba.conf allows ${title(p.rules)}` };
-    return { action: 'update', summary: `${p.server.host}: pg_hba.conf: allow ${title(p.rules)}`, diff: unifiedDiff(`${p.server.host}:${path}`, text, after) };
+    const basis = { [`${p.server.host}:${path}`]: contentBasis(text) };
+    if (after === text) return { action: 'noop', summary: `${p.server.host}: pg_hba.conf allows ${title(p.rules)}`, basis };
+    return { action: 'update', summary: `${p.server.host}: pg_hba.conf: allow ${title(p.rules)}`, diff: unifiedDiff(`${p.server.host}:${path}`, text, after), basis };
   },
   async apply(p, ctx: StepContext<System>) {
     return withServer(p.server, ctx, async (conn) => {
