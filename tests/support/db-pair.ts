@@ -9,8 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachNode, clusterNetnsName, cleanupNode, createHub, makeNodeDirs, randomPassword, writeSettings, type NodeDirs } from './cluster.js';
 import { execBounded } from './netns.js';
-import { freePort, startTestServer, type TestServer } from './pg-server.js';
-import { startServer, stopServer } from '../../electron/system/postgres/local-server.js';
+import { freePort, startTestServer, testPostgres, type TestServer } from './pg-server.js';
 
 export interface DbMachine {
   readonly ns: string;
@@ -80,8 +79,8 @@ export async function createDbPair(subnet: string, hub: string, options: { creat
     replicationPassword,
     settings,
     async restartPrimary() {
-      await stopServer({ binDir: server.binDir, dataDir: server.dataDir, osUser: 'postgres', timeoutMs: 30_000 });
-      await startServer({ binDir: server.binDir, dataDir: server.dataDir, osUser: 'postgres', socketDir: server.socketDir, timeoutMs: 30_000, prefix: ['ip', 'netns', 'exec', primaryNs] });
+      await testPostgres.stopServer({ binDir: server.binDir, dataDir: server.dataDir, osUser: 'postgres', timeoutMs: 30_000 });
+      await testPostgres.startServer({ binDir: server.binDir, dataDir: server.dataDir, osUser: 'postgres', socketDir: server.socketDir, timeoutMs: 30_000, prefix: ['ip', 'netns', 'exec', primaryNs] });
     },
     async cutPrimary(cut) {
       link ??= await linkOf(primaryNs);

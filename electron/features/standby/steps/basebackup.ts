@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
+import { runPgProgram } from '../../../system/postgres/run-command.js';
 
 const params = z
   .object({
@@ -46,7 +47,7 @@ export const basebackupStep = defineStepKind<typeof params, System>({
     const conninfo = [`host=${q(p.primary.host)}`, `port=${p.primary.port}`, `user=${q(p.user)}`, `passfile=${q(p.passfile)}`, `application_name=${q(p.applicationName)}`].join(' ');
     log(`pg_basebackup from ${p.primary.host}:${p.primary.port} into ${p.dataDir}`);
     try {
-      await sys.processes.run(`${p.binDir}/pg_basebackup`, ['-d', conninfo, '-D', p.dataDir, '-R', '-S', p.slot, '-X', 'stream', '-c', 'fast', '-w'], { user: p.osUser, timeoutMs: 30 * 60_000 });
+      await runPgProgram(sys.processes, `${p.binDir}/pg_basebackup`, ['-d', conninfo, '-D', p.dataDir, '-R', '-S', p.slot, '-X', 'stream', '-c', 'fast', '-w'], { user: p.osUser, timeoutMs: 30 * 60_000 });
     } catch (err) {
       // Never leave a partial copy that a later run would mistake for a standby.
       await sys.files.remove(p.dataDir);
