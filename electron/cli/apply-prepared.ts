@@ -8,9 +8,10 @@ import type { Reporter } from '../features/installer/reporter.js';
 import { renderPlan, renderPreflight, renderSummary } from './render.js';
 import type { CommandIo } from './commands/io.js';
 
-/** The exit code of a finished run. */
+/** The exit code of a finished run: a rollback that had to leave changes in place did not finish its job. */
 export function exitFor(result: RunResult): number {
-  return result.outcome === 'done' || result.outcome === 'rolled-back' ? ExitCode.ok : ExitCode.applyFailed;
+  if (result.outcome === 'rolled-back') return result.unchanged.length ? ExitCode.applyFailed : ExitCode.ok;
+  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
 }
 
 /** Asks a yes/no question when a person is at the terminal; false otherwise. */

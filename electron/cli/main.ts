@@ -22,7 +22,7 @@ Commands:
   install    --settings F [--yes] [--silent]    preflight, then apply the plan
              [--log F]
   resume     --settings F                       continue a failed or interrupted install
-  rollback   --settings F                       undo the last install's changes, newest first
+  rollback   --settings F [--plan]              undo every change the installs recorded, newest first (--plan: show them)
   status     --settings F [--json]              registered nodes and this node's services
   uninstall  --settings F [--remove-data]       remove this node's services and files
   db prepare --settings F                       prepare a dedicated database server (run on it)

@@ -2,6 +2,7 @@
 import type { CheckOutcome } from '../shared/ipc.js';
 import type { Plan } from '../shared/plan.js';
 import type { RunResult } from '../engine/runner.js';
+import type { UndoItem } from '../engine/rollback.js';
 
 /** The plan as a person reads it: every step with its action, and the diff of every file edit. */
 export function renderPlan(plan: Plan): string {
@@ -38,5 +39,18 @@ export function renderSummary(result: RunResult, logFiles: readonly string[], ne
   ];
   if (result.error) lines.push(`Failed at ${result.failedStep ?? 'a step'}: ${result.error.message}`, ...(result.error.fix ? [`What to do: ${result.error.fix}`] : []));
   lines.push(`Next: ${next}`);
+  return lines.join('\n');
+}
+
+/** What `spsetup rollback` would undo, newest first, and what it would have to leave. */
+export function renderRollbackPlan(items: readonly UndoItem[]): string {
+  if (!items.length) return 'Rollback: nothing to undo (no recorded change is left).';
+  const lines = [`Rollback would undo ${items.length} change(s), newest first:`];
+  for (const item of items) {
+    const how = item.cannot ? `NOT undone: ${item.cannot}` : item.undoneWith ? `undone with "${item.undoneWith}"` : 'undo';
+    lines.push(`  - ${item.step.title} [${item.step.id}] (${how})`);
+  }
+  const left = items.filter((i) => i.cannot).length;
+  if (left) lines.push(`${left} change(s) would stay in place: rollback would exit 1 and name them.`);
   return lines.join('\n');
 }

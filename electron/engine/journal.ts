@@ -37,7 +37,12 @@ export class JournalWriter {
 
   /** Appends one entry and fsyncs it. */
   append(record: JournalRecord): void {
-    const entry = { ts: new Date().toISOString(), runId: this.runId, planId: this.planId, ...record };
+    this.appendFor(this.planId, record);
+  }
+
+  /** Appends an entry about a step of another plan (a rollback undoes steps of earlier plans too). */
+  appendFor(planId: string, record: JournalRecord): void {
+    const entry = { ts: new Date().toISOString(), runId: this.runId, planId, ...record };
     const fd = openSync(this.path, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(entry)}\n`);

@@ -10,6 +10,8 @@ export interface StepDraft {
   readonly kind: string;
   readonly title: string;
   readonly params: StepParams;
+  /** A step whose undo also reverts this one (see PlannedStep). */
+  readonly undoneWith?: string;
 }
 
 export interface PlanDraft {

@@ -1,10 +1,12 @@
 /** The current plan and run lock in the state directory. */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../shared/errors.js';
 import type { Plan } from '../shared/plan.js';
 
 const PLAN_FILE = 'plan.json';
+/** Every plan ever applied here, by id: rollback undoes the steps of all of them, not only the last. */
+const PLANS_DIR = 'plans';
 const LOCK_FILE = 'run.lock';
 
 /** Saves the plan being applied (atomically, owner-only: it holds no secret but names paths). */
@@ -13,6 +15,23 @@ export function savePlan(stateDir: string, plan: Plan): void {
   const tmp = join(stateDir, `${PLAN_FILE}.${process.pid}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, join(stateDir, PLAN_FILE));
+  const archived = join(stateDir, PLANS_DIR, `${plan.id}.json`);
+  if (!existsSync(archived)) {
+    mkdirSync(join(stateDir, PLANS_DIR), { recursive: true, mode: 0o700 });
+    writeFileSync(`${archived}.${process.pid}.tmp`, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+    renameSync(`${archived}.${process.pid}.tmp`, archived);
+  }
+}
+
+/** A plan applied from this state directory, by id (the last one also when it predates the archive). */
+export function loadPlanById(stateDir: string, id: string): Plan | undefined {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
+  try {
+    return JSON.parse(readFileSync(join(stateDir, PLANS_DIR, `${id}.json`), 'utf8')) as Plan;
+  } catch {
+    const last = loadPlan(stateDir);
+    return last?.id === id ? last : undefined;
+  }
 }
 
 /** The plan last applied from this state directory, or undefined. */

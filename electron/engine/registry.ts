@@ -15,6 +15,11 @@ export class StepRegistry<Sys> {
     this.kinds.set(kind.kind, kind);
   }
 
+  /** Whether a kind of that name is known. */
+  has(name: string): boolean {
+    return this.kinds.has(name);
+  }
+
   /** The step kind of that name, or an error naming it. */
   get(name: string): AnyStepKind<Sys> {
     const kind = this.kinds.get(name);

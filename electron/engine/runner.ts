@@ -1,6 +1,6 @@
 /**
  * The runner: applies a plan step by step with a durable journal, resumes after a failure or a
- * kill, rolls back in reverse order, refuses stale plans, and stops between steps when cancelled.
+ * kill, refuses stale plans (rollback: rollback.ts), and stops between steps when cancelled.
  */
 import { randomUUID } from 'node:crypto';
 import { UserError, toErrorInfo, type ErrorInfo } from '../shared/errors.js';
@@ -9,6 +9,8 @@ import { staleReason } from './basis.js';
 import { changedFacts, fingerprintFacts } from './fingerprint.js';
 import { JournalWriter, readJournal, replaySteps, type StepRecord } from './journal.js';
 import { acquireRunLock, loadPlan, savePlan } from './plan-store.js';
+
+export { rollbackPlan } from './rollback.js';
 import type { StepRegistry } from './registry.js';
 import type { StepContext } from './step-kind.js';
 
@@ -77,59 +79,14 @@ export async function resumePlan<Sys>(options: RunnerOptions<Sys>): Promise<RunR
   return run(plan, 'resume', replaySteps(readJournal(options.stateDir), plan.id), options);
 }
 
-/** Undoes, in reverse order, the steps of the last plan that changed something. */
-export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<RunResult> {
-  const plan = requireSavedPlan(options.stateDir);
-  const records = replaySteps(readJournal(options.stateDir), plan.id);
-  const release = acquireRunLock(options.stateDir);
-  const runId = randomUUID();
-  const journal = new JournalWriter(options.stateDir, runId, plan.id);
-  const emit = (e: ProgressEvent) => options.onEvent?.(e);
-  const done = plan.steps.filter((s) => records.get(s.id)?.changed);
-  const undone: string[] = [];
-  const kept: string[] = [];
-  try {
-    journal.append({ type: 'run-started', mode: 'rollback' });
-    emit({ kind: 'run-started', planId: plan.id, mode: 'rollback', total: done.length });
-    for (const [i, step] of [...done].reverse().entries()) {
-      const kind = options.registry.get(step.kind);
-      emit({ kind: 'step-started', stepId: step.id, title: `Undo: ${step.title}`, index: i, total: done.length });
-      if (!kind.undo) {
-        kept.push(step.id);
-        emit({ kind: 'log', level: 'warn', stepId: step.id, message: `${step.title}: cannot be undone automatically; left in place.` });
-        emit({ kind: 'step-finished', stepId: step.id, changed: false, index: i, total: done.length });
-        continue;
-      }
-      const ctx = makeContext(step, options, emit, secretValues(plan, options));
-      try {
-        await kind.undo(kind.params.parse(step.params), ctx, records.get(step.id)?.undo);
-      } catch (err) {
-        const error = toErrorInfo(err);
-        journal.append({ type: 'step-failed', stepId: step.id, error });
-        journal.append({ type: 'run-finished', outcome: 'failed' });
-        emit({ kind: 'step-failed', stepId: step.id, error });
-        emit({ kind: 'run-finished', outcome: 'failed', changed: undone, unchanged: kept, error });
-        return { runId, outcome: 'failed', changed: undone, unchanged: kept, error, failedStep: step.id };
-      }
-      journal.append({ type: 'step-undone', stepId: step.id });
-      undone.push(step.id);
-      emit({ kind: 'step-finished', stepId: step.id, changed: true, index: i, total: done.length });
-    }
-    journal.append({ type: 'run-finished', outcome: 'rolled-back' });
-    emit({ kind: 'run-finished', outcome: 'rolled-back', changed: undone, unchanged: kept });
-    return { runId, outcome: 'rolled-back', changed: undone, unchanged: kept };
-  } finally {
-    release();
-  }
-}
-
 function requireSavedPlan(stateDir: string): Plan {
   const plan = loadPlan(stateDir);
   if (!plan) throw new UserError('not-found', `There is no plan to resume or roll back in ${stateDir}.`, 'Run `spsetup install` first.');
   return plan;
 }
 
-function secretValues<Sys>(plan: Plan, options: RunnerOptions<Sys>): Map<string, string> {
+/** The values of the secrets a plan names; refuses, before any change, when one is missing. */
+export function secretValues<Sys>(plan: Plan, options: RunnerOptions<Sys>): Map<string, string> {
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const name of plan.secrets) {
@@ -149,7 +106,8 @@ function maskAll(text: string, secrets: ReadonlyMap<string, string>): string {
   return out;
 }
 
-function makeContext<Sys>(
+/** The context a step's check, apply or undo runs with: secrets resolved, logs masked. */
+export function makeContext<Sys>(
   step: PlannedStep,
   options: RunnerOptions<Sys>,
   emit: (e: ProgressEvent) => void,

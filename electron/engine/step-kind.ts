@@ -18,6 +18,12 @@ export interface CheckResult {
 /** JSON data an apply leaves for its undo (e.g. a backup path); never a secret. */
 export type UndoRecord = Readonly<Record<string, unknown>>;
 
+/** What an undo could not revert, in words a person can act on. */
+export interface UndoOutcome {
+  /** Set when something was left in place. */
+  readonly kept?: string;
+}
+
 export interface StepContext<Sys> {
   readonly sys: Sys;
   /** Resolves a secret by name at apply time. */
@@ -35,7 +41,8 @@ export interface StepKind<P, Sys> {
   check(params: P, ctx: StepContext<Sys>): Promise<CheckResult>;
   apply(params: P, ctx: StepContext<Sys>): Promise<UndoRecord | void>;
   verify(params: P, ctx: StepContext<Sys>): Promise<void>;
-  undo?(params: P, ctx: StepContext<Sys>, record: UndoRecord | undefined): Promise<void>;
+  /** Reverts apply; returns what it had to leave in place and why (rollback then says so and exits non-zero). */
+  undo?(params: P, ctx: StepContext<Sys>, record: UndoRecord | undefined): Promise<UndoOutcome | void>;
 }
 
 /** Any step kind, as held by a registry. */

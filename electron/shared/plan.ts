@@ -23,6 +23,8 @@ export interface PlannedStep {
   readonly diff?: string;
   /** What the check was based on (e.g. a file's SHA-256); apply refuses the plan when it differs. */
   readonly basis?: Readonly<Record<string, string>>;
+  /** A step whose undo also reverts this one (e.g. changes inside a database that rollback removes). */
+  readonly undoneWith?: string;
 }
 
 export interface Plan {

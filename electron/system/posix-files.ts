@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { chmod, chown, copyFile, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, utimes } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { removeEmptyDirectory } from './remove-empty-dir.js';
 import { UserError } from '../shared/errors.js';
 import type { Access, FileStat, Files, Processes } from './types.js';
 
@@ -150,6 +151,11 @@ export class PosixFiles implements Files {
   /** Removes a file or a whole tree; nothing happens when it does not exist. */
   async remove(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true });
+  }
+
+  /** Removes a folder only when it is empty; false when it holds something. */
+  async removeEmptyDir(path: string): Promise<boolean> {
+    return removeEmptyDirectory(path);
   }
 
   /** Bytes available to unprivileged users on the file system holding `path`. */

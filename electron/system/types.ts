@@ -44,6 +44,8 @@ export interface Files {
   /** Whether `account` can create and delete a file in `dir` (tested for real). */
   canWrite(dir: string, account?: string): Promise<boolean>;
   remove(path: string): Promise<void>;
+  /** Removes a folder only when it is empty (or already gone); false when it holds something. */
+  removeEmptyDir(path: string): Promise<boolean>;
   freeBytes(path: string): Promise<number>;
 }
 
@@ -124,7 +126,9 @@ export interface ServiceManager {
   /** The text installed() returns once `def` is installed, to tell whether install would change anything. */
   render(def: ServiceDefinition): string;
   /** Makes sure something supervises the services (runit: a runsvdir); says what it did. */
-  ensureSupervisor?(): Promise<{ readonly started: boolean; readonly message: string }>;
+  ensureSupervisor?(): Promise<{ readonly started: boolean; readonly message: string; readonly pid?: number; readonly createdDir?: boolean }>;
+  /** Stops a supervisor ensureSupervisor started, once it supervises nothing; says what it had to leave. */
+  stopSupervisor?(pid: number, options: { readonly removeDir: boolean }): Promise<{ readonly kept?: string }>;
 }
 
 export interface Network {

@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 
 import type { RunResult } from '../../engine/runner.js';
-import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall } from '../../features/installer/installer.js';
+import { applyInstall, layoutFor, prepareInstall, previewRollback, resumeInstall, rollbackInstall } from '../../features/installer/installer.js';
 import { loadSettingsFile, resolveSecrets } from '../../features/installer/load-settings.js';
 import type { Settings } from '../../shared/settings.js';
 import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../features/installer/context.js';
-import { renderPlan, renderPreflight, renderSummary } from '../render.js';
+import { renderPlan, renderPreflight, renderRollbackPlan, renderSummary } from '../render.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { lastPlanIsMigration } from '../../features/migration/migration.js';
@@ -27,7 +27,11 @@ async function reporterFor(settings: Settings, command: string, logOption: strin
 function nextStep(result: RunResult, settings: Settings): string {
   if (result.outcome === 'failed') return 'fix the cause above, then run `spsetup resume --settings FILE` (or `spsetup rollback --settings FILE`).';
   if (result.outcome === 'cancelled') return 'run `spsetup resume --settings FILE` to continue.';
-  if (result.outcome === 'rolled-back') return 'the changes that could be undone were undone.';
+  if (result.outcome === 'rolled-back') {
+    return result.unchanged.length
+      ? `these changes were left in place (see "Not undone" above): ${result.unchanged.join(', ')}; remove them by hand.`
+      : 'every recorded change was undone.';
+  }
   return settings.cluster.mode === 'create'
     ? 'apply the site licence; export a settings bundle (`spsetup bundle export`) and join the rim nodes with it.'
     : 'check the node in `spsetup status`; add it in the management console on the central node.';
@@ -69,13 +73,17 @@ export async function installCommand(argv: readonly string[], io: CommandIo): Pr
   return installWithSettings(settings, { ...(values.log ? { log: values.log } : {}), yes: Boolean(values.yes), silent: Boolean(values.silent) }, io);
 }
 
-/** spsetup resume|rollback --settings F [--log FILE] */
+/** spsetup resume|rollback --settings F [--log FILE]; rollback --plan shows what it would undo. */
 export function continueCommand(mode: 'resume' | 'rollback') {
   return async (argv: readonly string[], io: CommandIo): Promise<number> => {
-    const usage = `spsetup ${mode} --settings FILE [--log FILE]`;
-    const { values } = parseCommand(argv, common, usage);
+    const usage = `spsetup ${mode} --settings FILE [--log FILE]${mode === 'rollback' ? ' [--plan]' : ''}`;
+    const { values } = parseCommand(argv, mode === 'rollback' ? { ...common, plan: { type: 'boolean' } } : common, usage);
     const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
     const ctx = composeContext(settings, io.env);
+    if ('plan' in values && values.plan) {
+      io.out(renderRollbackPlan(previewRollback(settings, ctx)));
+      return ExitCode.ok;
+    }
     // A migration's steps are not the installer's: only `spsetup migrate resume` continues one.
     if (lastPlanIsMigration(layoutFor(settings, ctx).stateDir)) {
       throw new UserError(

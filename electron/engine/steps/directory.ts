@@ -10,6 +10,8 @@ export const directoryParams = z.object({
   owner: z.string().optional(),
   group: z.string().optional(),
   grants: z.array(z.object({ principal: z.string(), rights: z.enum(['read', 'modify', 'full']), inherit: z.boolean() })).optional(),
+  /** Undo removes a folder it created with what the installed node put there (node-local data); otherwise only while empty. */
+  undoRemovesContent: z.boolean().optional(),
 });
 
 /** The `directory` step kind. */
@@ -43,9 +45,14 @@ export const directoryStep = defineStepKind<typeof directoryParams, { files: Fil
       if ((await sys.files.stat(path))?.kind !== 'dir') throw new UserError('verify-failed', `Folder ${path} is missing after creating it.`);
     }
   },
-  async undo(_p, { sys }, record) {
-    // Only folders this step created, deepest first, and only while empty: content is never deleted.
+  async undo(p, { sys }, record) {
+    // Only folders this step created, deepest first; content (the share's) is never deleted unless asked.
     const created = (record?.['created'] as string[] | undefined) ?? [];
-    for (const path of [...created].reverse()) await sys.files.remove(path).catch(() => undefined);
+    const kept: string[] = [];
+    for (const path of [...created].reverse()) {
+      if (p.undoRemovesContent) await sys.files.remove(path);
+      else if (!(await sys.files.removeEmptyDir(path))) kept.push(path);
+    }
+    return kept.length ? { kept: `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} not empty (content is never deleted): remove by hand if it is not needed` } : undefined;
   },
 });

@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { previewPlan } from '../../engine/plan-builder.js';
 import { applyPlan, resumePlan, rollbackPlan, type RunResult } from '../../engine/runner.js';
+import { pendingUndo, type UndoItem } from '../../engine/rollback.js';
 import { UserError } from '../../shared/errors.js';
 import type { CheckOutcome } from '../../shared/ipc.js';
 import type { Plan, ProgressEvent } from '../../shared/plan.js';
@@ -118,7 +119,12 @@ export async function resumeInstall(settings: Settings, ctx: InstallerContext, h
   return resumePlan(options);
 }
 
-/** Undoes the last install's changes in reverse order, where they can be undone. */
+/** What a rollback would undo now, newest first (changes nothing). */
+export function previewRollback(settings: Settings, ctx: InstallerContext): UndoItem[] {
+  return pendingUndo(layoutFor(settings, ctx).stateDir, (kind) => registry.has(kind) && registry.get(kind).undo !== undefined);
+}
+
+/** Undoes every change the installs on this node recorded (install, re-runs, resume), newest first. */
 export async function rollbackInstall(settings: Settings, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
   const layout = layoutFor(settings, ctx);
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);

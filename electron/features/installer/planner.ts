@@ -29,7 +29,10 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   const db = settings.database;
   const steps: StepDraft[] = [];
   const warnings: string[] = [];
-  const add = (id: string, kind: string, title: string, params: Record<string, unknown>) => steps.push({ id, kind, title, params });
+  const add = (id: string, kind: string, title: string, params: Record<string, unknown>, undoneWith?: string) =>
+    steps.push(undoneWith === undefined ? { id, kind, title, params } : { id, kind, title, params, undoneWith });
+  // Changes inside the local database go when rollback removes its cluster.
+  const insideLocalDb = layout.localDb ? 'database-cluster' : undefined;
   const account = layout.serviceAccount;
   const nonAdminGroups = settings.serviceAccount.isAdministrator ? [] : [layout.manifest.serviceUsersGroup, ...layout.manifest.extraGroups];
 
@@ -45,6 +48,8 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     owner: account,
     mode: 0o750,
     grants: [{ principal: layout.manifest.serviceUsersGroup, rights: 'full', inherit: true }],
+    // Node-local: what the installed node wrote there (logs, its database) goes with a rollback.
+    undoRemovesContent: true,
   });
   if (layout.manifest.mediaDir) {
     add('product-files', 'copy-tree', `Product files in ${layout.installDir}`, { source: layout.manifest.mediaDir, target: layout.installDir });
@@ -92,7 +97,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
       role: db.user,
       password: { secret: 'database.password' },
       database: db.name,
-    });
+    }, insideLocalDb);
   }
 
   add('product-config', 'file-content', `Product configuration ${layout.configFile}`, {
@@ -129,7 +134,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     registrationQuery: layout.manifest.registrationQuery,
     hostname: settings.hostname,
     isCentral: layout.isCentral,
-  });
+  }, insideLocalDb);
   // The node agent joins the site before the product's services start (and so stops after them).
   steps.push(...planSiteSteps({ settings, layout, nodeExecutable: input.nodeExecutable, spsetupEntry: input.spsetupEntry, repositoryHost: input.repositoryHost, repository }));
   // Registered after the bootstrap: a supervisor may start a service as soon as it is registered.

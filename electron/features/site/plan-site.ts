@@ -33,7 +33,14 @@ export function planSiteSteps(input: SitePlanInput): StepDraft[] {
       title: layout.isCentral ? 'Site key (authenticates site operations)' : 'Site key from the cluster',
       params: { path: paths.siteKeyFile, ...(settings.cluster.siteKey !== undefined ? { given: { secret: 'cluster.siteKey' } } : {}) },
     },
-    { id: 'site-schema', kind: 'site-schema', title: 'spsetup site schema in the repository database', params: { repository: input.repository } },
+    {
+      id: 'site-schema',
+      kind: 'site-schema',
+      title: 'spsetup site schema in the repository database',
+      params: { repository: input.repository },
+      // In a local database, the schema goes when rollback removes the database cluster.
+      ...(layout.localDb ? { undoneWith: 'database-cluster' } : {}),
+    },
     {
       id: 'node-agent-config',
       kind: 'file-content',

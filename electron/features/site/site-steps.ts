@@ -40,6 +40,7 @@ export const siteKeyStep = defineStepKind<typeof siteKeyParams, System>({
     const value = p.given ? secret(p.given.secret).trim() : (current ?? generateSiteKey());
     parseSiteKey(value);
     if (value !== current) await sys.secretStore.put(p.path, value);
+    return { created: current === undefined };
   },
   async verify(p, { sys }) {
     const current = await storedKey(sys, p.path);
@@ -49,6 +50,13 @@ export const siteKeyStep = defineStepKind<typeof siteKeyParams, System>({
     if (sys.platform !== 'win32' && stat && (stat.mode & 0o077) !== 0) {
       throw new UserError('verify-failed', `${p.path} can be read by other accounts (mode ${(stat.mode & 0o777).toString(8)}).`, 'Resume to protect it again.');
     }
+  },
+  async undo(p, { sys }, record) {
+    if (record?.['created']) {
+      await sys.files.remove(p.path);
+      return undefined;
+    }
+    return { kept: `${p.path} held a site key before: the key stored over it cannot be brought back` };
   },
 });
 

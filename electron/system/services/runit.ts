@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, readdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { NodeNetwork } from '../node-network.js';
@@ -27,6 +27,8 @@ export interface SupervisorResult {
   readonly started: boolean;
   readonly pid: number;
   readonly message: string;
+  /** The supervised folder did not exist before. */
+  readonly createdDir: boolean;
 }
 
 const definitionFile = 'spsetup-definition.json';
@@ -183,7 +185,8 @@ export class RunitServiceManager implements ServiceManager {
   /** Starts `runsvdir -P dir` (detached, pid recorded in dir) unless one already supervises dir. */
   async ensureSupervisor(dir: string = this.serviceDir): Promise<SupervisorResult> {
     const running = await findRunsvdir(dir);
-    if (running !== undefined) return { started: false, pid: running, message: `runsvdir already supervises ${dir} (pid ${running}).` };
+    if (running !== undefined) return { started: false, pid: running, createdDir: false, message: `runsvdir already supervises ${dir} (pid ${running}).` };
+    const createdDir = !(await exists(dir));
     await mkdir(dir, { recursive: true, mode: 0o755 });
     const child = spawn('runsvdir', ['-P', dir, `log: ${'.'.repeat(200)}`], { detached: true, stdio: 'ignore', shell: false });
     const pid = await new Promise<number>((resolve, reject) => {
@@ -194,7 +197,25 @@ export class RunitServiceManager implements ServiceManager {
     });
     child.unref();
     await writeFile(join(dir, supervisorPidFile), `${pid}\n`, { mode: 0o644 });
-    return { started: true, pid, message: `No runit supervisor was watching ${dir}; started runsvdir (pid ${pid}). It does not survive a reboot: add it to the system's init.` };
+    return { started: true, pid, createdDir, message: `No runit supervisor was watching ${dir}; started runsvdir (pid ${pid}). It does not survive a reboot: add it to the system's init.` };
+  }
+
+  /** Stops the runsvdir that ensureSupervisor started (pid), unless it still supervises services. */
+  async stopSupervisor(pid: number, options: { removeDir: boolean }): Promise<{ kept?: string }> {
+    const dir = this.serviceDir;
+    const running = await findRunsvdir(dir);
+    if (running === pid) {
+      const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+      if (left.length) return { kept: `runsvdir (pid ${pid}) still supervises ${left.join(', ')} in ${dir}` };
+      // HUP: runsvdir stops every runsv it started, then exits.
+      process.kill(pid, 'SIGHUP');
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await findRunsvdir(dir)) === pid) await new Promise((r) => setTimeout(r, 100));
+      if ((await findRunsvdir(dir)) === pid) process.kill(pid, 'SIGKILL');
+    }
+    await rm(join(dir, supervisorPidFile), { force: true });
+    if (options.removeDir) await rmdir(dir).catch(() => undefined); // only while empty
+    return {};
   }
 
   private build(def: ServiceDefinition): RunitServiceFiles {

@@ -17,6 +17,7 @@ import type { Access, FileStat, Files } from '../types.js';
 import { aclAllowsCreateDelete, everyoneGroups, readAcl, setAclGrants, setPrivateAcl } from './acl.js';
 import type { CommandRunner } from './command-runner.js';
 import { normalizeWindowsPath } from './paths.js';
+import { removeEmptyDirectory } from '../remove-empty-dir.js';
 
 export interface WindowsFilesOptions {
   /** Maps a normalized Windows path to the path node:fs opens (default: the path itself). */
@@ -158,6 +159,11 @@ export class WindowsFiles implements Files {
   /** Removes a file or a tree; missing is fine. Retries while Windows still holds handles. */
   async remove(path: string): Promise<void> {
     await rm(this.fs(path), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+
+  /** Removes a folder only when it is empty; false when it holds something. */
+  async removeEmptyDir(path: string): Promise<boolean> {
+    return removeEmptyDirectory(this.fs(path));
   }
 
   /** Bytes free for this account on the volume holding `path` (GetDiskFreeSpaceEx through fs.statfs). */

@@ -122,6 +122,57 @@ describe('runner', () => {
     expect(readFileSync(files[1]!, 'utf8')).toBe('original');
   });
 
+  it('rolls back the install after a re-run whose plan is all no-ops (issue 13), newest change first', async () => {
+    const files = [join(dir, 'a'), join(dir, 'b')];
+    const ctx = { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET };
+    await applyPlan(await previewPlan(draft(files), {}, registry, ctx), options({}));
+    const rerun = await previewPlan(draft(files), { rerun: true }, registry, ctx);
+    expect(rerun.steps.map((s) => s.action)).toEqual(['noop', 'noop']);
+    expect((await applyPlan(rerun, options({}))).changed).toEqual([]);
+    // A third plan changes one file again: its undo comes first, then the install's.
+    writeFileSync(files[1]!, 'edited by hand');
+    expect((await applyPlan(await previewPlan(draft(files), { third: true }, registry, ctx), options({}))).changed).toEqual(['s1']);
+    const events: ProgressEvent[] = [];
+    const rolled = await rollbackPlan(options({}, events));
+    expect(rolled.outcome).toBe('rolled-back');
+    expect(rolled.changed).toEqual(['s1', 's1', 's0']);
+    expect(rolled.unchanged).toEqual([]);
+    expect(existsSync(files[0]!)).toBe(false);
+    expect(existsSync(files[1]!)).toBe(false);
+    // Nothing is left to undo: a second rollback says so and changes nothing.
+    expect((await rollbackPlan(options({}))).changed).toEqual([]);
+  });
+
+  it('names what it cannot undo and reports it as kept (the CLI exits 1)', async () => {
+    const noUndo = defineStepKind<z.ZodObject<{ path: z.ZodString }>, { failOn?: string }>({
+      kind: 'touch',
+      params: z.object({ path: z.string() }),
+      check: async (p) => (existsSync(p.path) ? { action: 'noop', summary: 'there' } : { action: 'create', summary: 'touch' }),
+      apply: async (p) => writeFileSync(p.path, ''),
+      verify: async () => undefined,
+    });
+    const reg = new StepRegistry<{ failOn?: string }>([writeStep, noUndo]);
+    const a = join(dir, 'a');
+    const t = join(dir, 't');
+    const d = { title: 't', secrets: ['db'], warnings: [], steps: [
+      { id: 'w', kind: 'write', title: 'write a', params: { path: a, text: 'x' } },
+      { id: 't', kind: 'touch', title: 'touch t', params: { path: t } },
+      { id: 'u', kind: 'touch', title: 'touch inside a', params: { path: join(dir, 'u') }, undoneWith: 'w' },
+    ] };
+    const plan = await previewPlan(d, {}, reg, { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET });
+    await applyPlan(plan, { ...options({}), registry: reg });
+    const events: ProgressEvent[] = [];
+    const rolled = await rollbackPlan({ ...options({}, events), registry: reg });
+    expect(rolled.changed).toEqual(['u', 'w']);
+    expect(rolled.unchanged).toEqual(['t']);
+    expect(events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message)).toEqual([
+      'touch inside a: undone with "write a".',
+      'Not undone: touch t: this kind of change cannot be undone automatically.',
+    ]);
+    expect(existsSync(t)).toBe(true);
+    expect(existsSync(a)).toBe(false);
+  });
+
   it('refuses a stale plan, naming the fact that changed, and changes nothing', async () => {
     const files = [join(dir, 'a')];
     const plan = await previewPlan(draft(files), { postgresVersion: 150000, freePorts: [4432] }, registry, { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET });

@@ -29,6 +29,17 @@ async function differences(source: string, target: string): Promise<string[]> {
   return out;
 }
 
+function copyJournalPath(stateDir: string, target: string): string {
+  return join(stateDir, 'copy', `${createHash('sha256').update(target).digest('hex').slice(0, 16)}.jsonl`);
+}
+
+/** Those of the differing paths that the target lacks altogether. */
+async function missingOf(target: string, differ: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const rel of differ) if (!(await lstat(join(target, rel)).catch(() => undefined))) out.push(rel);
+  return out;
+}
+
 /** The `copy-tree` step kind. */
 export const copyTreeStep = defineStepKind<typeof params, System>({
   kind: 'copy-tree',
@@ -42,7 +53,18 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
   },
   async apply(p, { sys, stateDir, signal, progress, log }) {
     await sys.files.ensureDir(join(stateDir, 'copy'), { mode: 0o700 });
-    const journalPath = join(stateDir, 'copy', `${createHash('sha256').update(p.target).digest('hex').slice(0, 16)}.jsonl`);
+    const journalPath = copyJournalPath(stateDir, p.target);
+    // Whether the target existed is recorded before the first file is copied, so a resumed copy
+    // (the target half there) still knows that the install made it.
+    const originPath = `${journalPath}.origin.json`;
+    let origin = await sys.files.readText(originPath);
+    if (origin === undefined) {
+      const existed = Boolean(await lstat(p.target).catch(() => undefined));
+      const differ = existed ? await differences(p.source, p.target) : [];
+      const missing = await missingOf(p.target, differ);
+      origin = JSON.stringify({ existed, missing, replaced: differ.length - missing.length });
+      await sys.files.writeAtomic(originPath, origin, { mode: 0o600 });
+    }
     const result = await copyTree({ source: p.source, target: p.target, journalPath, signal, onProgress: (e) => progress(e.bytesTotal ? (e.bytesDone / e.bytesTotal) * 100 : 100, `${e.filesDone}/${e.filesTotal} files`) });
     for (const s of result.skippedEntries) {
       if (s.kind !== 'symlink' || !s.linkTarget || isAbsolute(s.linkTarget) || s.linkTarget.split(/[\\/]/).includes('..')) {
@@ -54,6 +76,20 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
       if (existing !== s.linkTarget) await symlink(s.linkTarget, link);
     }
     log(`Copied ${result.filesCopied} file(s), ${result.filesSkipped} already in place.`);
+    const { existed, missing, replaced } = JSON.parse(origin) as { existed: boolean; missing: string[]; replaced: number };
+    await sys.files.remove(originPath);
+    return existed ? { createdTarget: false, added: missing, replaced } : { createdTarget: true };
+  },
+  async undo(p, { sys }, record) {
+    if (record?.['createdTarget']) {
+      await sys.files.remove(p.target);
+      return undefined;
+    }
+    // The target was there before: only the files this step added go; files it replaced cannot come back.
+    const added = (record?.['added'] as string[] | undefined) ?? [];
+    for (const rel of added) await sys.files.remove(join(p.target, rel));
+    const replaced = Number(record?.['replaced'] ?? 0);
+    return replaced ? { kept: `${p.target} existed before: the ${added.length} file(s) copied into it were removed, the ${replaced} file(s) it replaced stay as copied` } : undefined;
   },
   async verify(p) {
     const diff = await differences(p.source, p.target);

@@ -42,7 +42,8 @@ export const serviceStep = defineStepKind<typeof serviceParams, System>({
     if (supervisor?.started) log(supervisor.message, 'warn');
     const existed = (await sys.services.installed(def.name)) !== undefined;
     await sys.services.install(def);
-    return { existed };
+    // A supervisor this step started is stopped again by its undo (the last service undone).
+    return supervisor?.started && supervisor.pid ? { existed, supervisor: { pid: supervisor.pid, createdDir: supervisor.createdDir ?? false } } : { existed };
   },
   async verify(p, { sys }) {
     const def = p.definition as ServiceDefinition;
@@ -52,6 +53,9 @@ export const serviceStep = defineStepKind<typeof serviceParams, System>({
   },
   async undo(p, { sys }, record) {
     if (!record?.['existed']) await sys.services.remove(p.definition.name);
+    const supervisor = record?.['supervisor'] as { pid: number; createdDir: boolean } | undefined;
+    if (supervisor && sys.services.stopSupervisor) return sys.services.stopSupervisor(supervisor.pid, { removeDir: supervisor.createdDir });
+    return undefined;
   },
 });
 
