@@ -1,18 +1,11 @@
 /** Turns a list of wanted steps into a Plan by asking each step kind what it would change. */
 import { createHash } from 'node:crypto';
-import type { Plan, PlannedStep, StepParams } from '../shared/plan.js';
+import type { Plan, PlannedStep } from '../shared/plan.js';
 import { fingerprintFacts, stableStringify } from './fingerprint.js';
 import type { StepRegistry } from './registry.js';
-import type { StepContext } from './step-kind.js';
+import type { StepContext, StepDraft } from './step-kind.js';
 
-export interface StepDraft {
-  readonly id: string;
-  readonly kind: string;
-  readonly title: string;
-  readonly params: StepParams;
-  /** A step whose undo also reverts this one (see PlannedStep). */
-  readonly undoneWith?: string;
-}
+export type { StepDraft };
 
 export interface PlanDraft {
   readonly title: string;

@@ -4,7 +4,7 @@
  * where that is possible. Every kind is idempotent: apply after a finished apply changes nothing.
  */
 import type { z } from 'zod';
-import type { StepAction } from '../shared/plan.js';
+import type { StepAction, StepParams } from '../shared/plan.js';
 import type { CheckBasis } from './basis.js';
 
 export interface CheckResult {
@@ -45,11 +45,36 @@ export interface StepKind<P, Sys> {
   undo?(params: P, ctx: StepContext<Sys>, record: UndoRecord | undefined): Promise<UndoOutcome | void>;
 }
 
+/** A step as a planner wants it, before its check says what it would change. */
+export interface StepDraft {
+  readonly id: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly params: StepParams;
+  /** A step whose undo also reverts this one (see PlannedStep). */
+  readonly undoneWith?: string;
+}
+
+/** Options of a planned step beyond its params. */
+export interface DraftOptions {
+  /** A step whose undo also reverts this one (e.g. the database cluster for what is inside it). */
+  readonly undoneWith?: string | undefined;
+}
+
+/** A step kind with its typed constructor: planners make its steps with `draft`, whose params the kind's schema types. */
+export type DefinedStepKind<S extends z.ZodType, Sys> = StepKind<z.output<S>, Sys> & {
+  readonly params: S;
+  draft(id: string, title: string, params: z.input<S>, options?: DraftOptions): StepDraft;
+};
+
 /** Any step kind, as held by a registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStepKind<Sys> = StepKind<any, Sys>;
 
 /** Defines a step kind with its parameter type inferred from its schema. */
-export function defineStepKind<S extends z.ZodType, Sys>(kind: StepKind<z.output<S>, Sys> & { params: S }): StepKind<z.output<S>, Sys> {
-  return kind;
+export function defineStepKind<S extends z.ZodType, Sys>(kind: StepKind<z.output<S>, Sys> & { params: S }): DefinedStepKind<S, Sys> {
+  return {
+    ...kind,
+    draft: (id, title, params, options = {}) => ({ id, kind: kind.kind, title, params: params as StepParams, ...(options.undoneWith !== undefined ? { undoneWith: options.undoneWith } : {}) }),
+  };
 }

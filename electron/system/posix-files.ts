@@ -121,6 +121,20 @@ export class PosixFiles implements Files {
     await this.applyAccess(path, access.mode, ids, recursive, true);
   }
 
+  /** Mode, owner and group all apply here (grants are Windows'). */
+  managedAccess(access: Access): Access {
+    return access;
+  }
+
+  /** Mode and owner as given; an owner that does not exist yet is not compared (the plan creates it first). */
+  async accessSatisfies(path: string, access: Access): Promise<boolean> {
+    const s = await this.stat(path);
+    if (!s) return false;
+    if (access.mode !== undefined && (s.mode & 0o7777) !== access.mode) return false;
+    const owner = access.owner ? await this.processes.lookupUser(access.owner) : undefined;
+    return !owner || s.uid === owner.uid;
+  }
+
   /** Creates and deletes a probe file in `dir` as `account` (via runuser when it is another account). */
   async canWrite(dir: string, account?: string): Promise<boolean> {
     const probe = join(resolve(dir), `.spsetup-probe-${randomBytes(6).toString('hex')}`);

@@ -41,6 +41,10 @@ export interface Files {
   backup(path: string, backupDir: string): Promise<string | undefined>;
   ensureDir(path: string, access?: Access): Promise<void>;
   setAccess(path: string, access: Access, recursive?: boolean): Promise<void>;
+  /** The part of `access` this platform gives a path a plan manages (POSIX: all of it; Windows: the grants). */
+  managedAccess(access: Access): Access;
+  /** Whether `path` already has `access` as this platform compares it (POSIX: mode and owner; Windows: the ACL holds every grant). */
+  accessSatisfies(path: string, access: Access): Promise<boolean>;
   /** Whether `account` can create and delete a file in `dir` (tested for real). */
   canWrite(dir: string, account?: string): Promise<boolean>;
   remove(path: string): Promise<void>;

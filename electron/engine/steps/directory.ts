@@ -1,10 +1,14 @@
-/** Step kind: a folder tree with the given access (POSIX mode/owner or Windows grants). */
+/**
+ * Step kind: folders with the given access. How access is given and compared is the platform's
+ * (Files.managedAccess and accessSatisfies): POSIX mode and owner, or Windows ACL grants read with
+ * icacls, so a folder that exists without its access is reported and fixed, a finished one is a no-op.
+ */
 import { z } from 'zod';
 import { UserError } from '../../shared/errors.js';
-import type { Files } from '../../system/types.js';
+import type { Access, Files } from '../../system/types.js';
 import { defineStepKind } from '../step-kind.js';
 
-export const directoryParams = z.object({
+const params = z.object({
   paths: z.array(z.string().min(1)).min(1),
   mode: z.number().int().optional(),
   owner: z.string().optional(),
@@ -13,30 +17,47 @@ export const directoryParams = z.object({
   /** Undo removes a folder it created with what the installed node put there (node-local data); otherwise only while empty. */
   undoRemovesContent: z.boolean().optional(),
 });
+type Params = z.infer<typeof params>;
+
+const accessOf = (files: Files, p: Params): Access => files.managedAccess({ mode: p.mode, owner: p.owner, group: p.group, grants: p.grants });
+
+/** Existing folders of the step that lack its access. */
+async function lackingAccess(files: Files, p: Params): Promise<string[]> {
+  const access = accessOf(files, p);
+  const lacking: string[] = [];
+  for (const path of p.paths) {
+    if ((await files.stat(path))?.kind !== 'dir') continue;
+    if (!(await files.accessSatisfies(path, access))) lacking.push(path);
+  }
+  return lacking;
+}
+
+const describeGrants = (p: Params) => (p.grants?.length ? `; grant ${p.grants.map((g) => `${g.principal}: ${g.rights}${g.inherit ? ' (inherited)' : ''}`).join(', ')}` : '');
 
 /** The `directory` step kind. */
-export const directoryStep = defineStepKind<typeof directoryParams, { files: Files; processes: { lookupUser(name: string): Promise<{ uid: number; gid: number } | undefined> } }>({
+export const directoryStep = defineStepKind<typeof params, { files: Files }>({
   kind: 'directory',
-  params: directoryParams,
+  params,
   async check(p, { sys }) {
     const missing: string[] = [];
-    const wrong: string[] = [];
-    const owner = p.owner ? await sys.processes.lookupUser(p.owner) : undefined;
+    const basis: Record<string, string> = {};
     for (const path of p.paths) {
       const stat = await sys.files.stat(path);
+      basis[path] = stat ? 'folder' : 'absent';
       if (!stat) missing.push(path);
       else if (stat.kind !== 'dir') throw new UserError('conflict', `${path} exists and is not a folder.`, 'Move it away or choose another folder.');
-      else if ((p.mode !== undefined && (stat.mode & 0o7777) !== p.mode) || (owner && stat.uid !== owner.uid)) wrong.push(path);
     }
-    if (missing.length) return { action: 'create', summary: `Create ${missing.join(', ')}` };
-    if (wrong.length) return { action: 'update', summary: `Set access on ${wrong.join(', ')}` };
-    return { action: 'noop', summary: `${p.paths.length === 1 ? p.paths[0] : `${p.paths.length} folders`} in place` };
+    if (missing.length) return { action: 'create', summary: `Create ${missing.join(', ')}${describeGrants(p)}`, basis };
+    const lacking = await lackingAccess(sys.files, p);
+    if (lacking.length) return { action: 'update', summary: `Set access on ${lacking.join(', ')}${describeGrants(p)}`, basis };
+    return { action: 'noop', summary: `${p.paths.length === 1 ? p.paths[0] : `${p.paths.length} folders`} in place`, basis };
   },
   async apply(p, { sys }) {
     const created: string[] = [];
+    const access = accessOf(sys.files, p);
     for (const path of p.paths) {
       if (!(await sys.files.stat(path))) created.push(path);
-      await sys.files.ensureDir(path, { mode: p.mode, owner: p.owner, group: p.group, grants: p.grants });
+      await sys.files.ensureDir(path, access);
     }
     return { created };
   },
@@ -44,6 +65,8 @@ export const directoryStep = defineStepKind<typeof directoryParams, { files: Fil
     for (const path of p.paths) {
       if ((await sys.files.stat(path))?.kind !== 'dir') throw new UserError('verify-failed', `Folder ${path} is missing after creating it.`);
     }
+    const lacking = await lackingAccess(sys.files, p);
+    if (lacking.length) throw new UserError('verify-failed', `${lacking.join(', ')} lack the planned access${describeGrants(p)}.`, 'Check the folder permissions, then resume.');
   },
   async undo(p, { sys }, record) {
     // Only folders this step created, deepest first; content (the share's) is never deleted unless asked.

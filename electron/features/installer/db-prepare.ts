@@ -14,6 +14,8 @@ import type { InstallerContext, RunHooks } from './installer.js';
 import { resolveSecrets } from './load-settings.js';
 import { hbaRules } from './planner.js';
 import { createStepRegistry } from './step-kinds.js';
+import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
+import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
 
 const ADMIN_HOST = '127.0.0.1';
 
@@ -54,14 +56,13 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
     secrets: ['database.superuserPassword', 'database.password'],
     warnings: db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : [],
     steps: [
-      { id: 'database-owner', kind: 'pg-role-database', title: `Role ${db.user} and database ${db.name} owned by it`, params: { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name } },
-      { id: 'database-access', kind: 'pg-hba', title: 'pg_hba.conf: the nodes that may connect', params: { path: paths.hba, rules: hbaRules(settings), live } },
-      {
-        id: 'database-settings',
-        kind: 'pg-conf',
-        title: 'postgresql.conf: listen addresses, port, max connections',
-        params: { path: paths.conf, settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections) }, live },
-      },
+      pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name }),
+      pgHbaStep.draft('database-access', 'pg_hba.conf: the nodes that may connect', { path: paths.hba, rules: hbaRules(settings), live }),
+      pgConfStep.draft('database-settings', 'postgresql.conf: listen addresses, port, max connections', {
+        path: paths.conf,
+        settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections) },
+        live,
+      }),
     ],
   };
   const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;

@@ -10,6 +10,16 @@ import type { NodeLayout } from '../installer/layout.js';
 import { hbaRules } from '../installer/planner.js';
 import type { ContentMapping } from './content-layout.js';
 import { SCENARIO_TITLES, type Scenario } from './detect.js';
+import { pgConfStep, pgHbaStep } from '../installer/steps/pg-conf.js';
+import { serviceRunningStep, serviceStep } from '../installer/steps/service.js';
+import { backupStep } from './steps/backup.js';
+import { copyToShareStep } from './steps/copy-to-share.js';
+import { databaseRestartStep } from './steps/database-restart.js';
+import { removeLocalDataStep } from './steps/remove-local-data.js';
+import { repositoryConfigStep } from './steps/repository-config.js';
+import { repositoryPasswordStep } from './steps/repository-password.js';
+import { servicesStoppedStep } from './steps/services-stopped.js';
+import { truncateSyncStep } from './steps/truncate-sync.js';
 
 export type MigrationRole = 'central' | 'rim';
 
@@ -46,7 +56,7 @@ export function planMigration(input: MigrationPlanInput): PlanDraft {
   const { settings, layout, scenario } = input;
   const steps: StepDraft[] = [];
   const warnings: string[] = [...input.install.warnings.filter((w) => !w.startsWith('Services will not be started'))];
-  const add = (id: string, kind: string, title: string, params: Record<string, unknown>) => steps.push({ id, kind, title, params });
+  const add = (...drafts: StepDraft[]) => steps.push(...drafts);
   const installStep = (id: string) => input.install.steps.find((s) => s.id === id);
   const addInstall = (...ids: string[]) => {
     for (const id of ids) {
@@ -61,92 +71,91 @@ export function planMigration(input: MigrationPlanInput): PlanDraft {
   const copies = scenario !== 'shared-older';
   const folders = input.folders.map((f) => ({ id: f.id, label: f.label, source: f.source, target: f.target }));
 
-  add('repository-password', 'migration-repository-password', 'Read the repository password from the existing configuration', {
-    configPath: input.repositoryConfigPath,
-    database: existingLogin,
-  });
-  add('stop-services', 'migration-services-stopped', 'Stop the product services (the database keeps running)', {
-    services: product.map((s) => s.def.name),
-  });
-  add('backup', 'migration-backup', 'Back up the repository database and the content folders', {
-    backupDir: input.backupDir,
-    database: { ...existingLogin, binDir: input.serverBinDir },
-    folders: copies ? folders.map((f) => ({ ...f, target: join(input.backupDir, 'content', f.id) })) : [],
-  });
+  add(
+    repositoryPasswordStep.draft('repository-password', 'Read the repository password from the existing configuration', { configPath: input.repositoryConfigPath, database: existingLogin }),
+    servicesStoppedStep.draft('stop-services', 'Stop the product services (the database keeps running)', { services: product.map((s) => s.def.name) }),
+    backupStep.draft('backup', 'Back up the repository database and the content folders', {
+      backupDir: input.backupDir,
+      database: { ...existingLogin, binDir: input.serverBinDir },
+      folders: copies ? folders.map((f) => ({ ...f, target: join(input.backupDir, 'content', f.id) })) : [],
+    }),
+  );
 
   if (!central) {
     // The guide: "delete all data": it lives on the central node now; the backup keeps a copy.
-    add('remove-local-data', 'migration-remove-local-data', 'Remove the local content folders', {
-      paths: [...new Set(input.folders.map((f) => f.source))],
-      backupManifest: join(input.backupDir, 'content-manifest.json'),
-    });
+    add(
+      removeLocalDataStep.draft('remove-local-data', 'Remove the local content folders', {
+        paths: [...new Set(input.folders.map((f) => f.source))],
+        backupManifest: join(input.backupDir, 'content-manifest.json'),
+      }),
+    );
   }
   addInstall('service-account', 'share-folders');
   if (central && copies) {
-    add('copy-content', 'migration-copy-content', 'Copy content to the shared folders', {
-      folders,
-      manifestPath: copyManifestPath(layout.stateDir),
-      owner: layout.serviceAccount,
-    });
+    add(copyToShareStep.draft('copy-content', 'Copy content to the shared folders', { folders, manifestPath: copyManifestPath(layout.stateDir), owner: layout.serviceAccount }));
   }
-  const serviceIds = input.install.steps.filter((s) => s.kind === 'service').map((s) => s.id);
+  const serviceIds = input.install.steps.filter((s) => s.kind === serviceStep.kind).map((s) => s.id);
   addInstall('data-folder', 'product-files', 'product-config', 'connection-string', 'bootstrap', ...serviceIds);
 
-  const repositoryConfig = {
-    path: input.repositoryConfigPath,
-    release: input.currentRelease,
-    share: layout.share,
-    connection: { userId: settings.database.user, host: settings.database.host, port: settings.database.port, database: settings.database.name },
-    password: { secret: 'database.password' },
-  };
+  const configureRepository = () =>
+    repositoryConfigStep.draft('repository-config', 'Configure the repository for shared persistence and the shared folders', {
+      path: input.repositoryConfigPath,
+      release: input.currentRelease,
+      share: layout.share,
+      connection: { userId: settings.database.user, host: settings.database.host, port: settings.database.port, database: settings.database.name },
+      password: { secret: 'database.password' },
+    });
   // The older releases get the shared folders from the new install; the current one is configured after QSD and QRS run (the guide's step 12).
   const configureLater = central && scenario === 'sync-current';
-  if (!configureLater) add('repository-config', 'migration-repository-config', 'Configure the repository for shared persistence and the shared folders', repositoryConfig);
+  if (!configureLater) add(configureRepository());
 
   const superuserPassword = settings.database.superuserPassword !== undefined;
   if (central && copies) {
     const listener = settings.database.listener;
     if (listener && input.serverDataDir && superuserPassword) {
       const live = { host: input.existingDb.host, port: input.existingDb.port, user: settings.database.superuser, password: { secret: 'database.superuserPassword' } };
-      add('database-listener', 'pg-conf', 'postgresql.conf: listen addresses and max connections for the other nodes', {
-        path: join(input.serverDataDir, 'postgresql.conf'),
-        settings: { listen_addresses: listener.listenAddresses.join(','), max_connections: String(listener.maxConnections) },
-        live,
-      });
-      add('database-access', 'pg-hba', 'pg_hba.conf: the nodes that may connect', { path: join(input.serverDataDir, 'pg_hba.conf'), rules: hbaRules(settings), live });
-      add('database-restart', 'migration-database-restart', `Restart ${dbService} if a setting needs it`, {
-        service: dbService,
-        database: { ...live, database: input.existingDb.database },
-      });
+      add(
+        pgConfStep.draft('database-listener', 'postgresql.conf: listen addresses and max connections for the other nodes', {
+          path: join(input.serverDataDir, 'postgresql.conf'),
+          settings: { listen_addresses: listener.listenAddresses.join(','), max_connections: String(listener.maxConnections) },
+          live,
+        }),
+        pgHbaStep.draft('database-access', 'pg_hba.conf: the nodes that may connect', { path: join(input.serverDataDir, 'pg_hba.conf'), rules: hbaRules(settings), live }),
+        databaseRestartStep.draft('database-restart', `Restart ${dbService} if a setting needs it`, { service: dbService, database: { ...live, database: input.existingDb.database } }),
+      );
     } else {
       warnings.push('The database listener is not configured (no listener, superuser password or server data directory): rim nodes cannot connect until it is.');
     }
-    add('truncate-sync-tables', 'migration-truncate-sync', 'TRUNCATE the synchronization tables (after the verified copy)', {
-      database: existingLogin,
-      tables: [...layout.manifest.syncTables],
-      requireManifest: copyManifestPath(layout.stateDir),
-    });
+    add(
+      truncateSyncStep.draft('truncate-sync-tables', 'TRUNCATE the synchronization tables (after the verified copy)', {
+        database: existingLogin,
+        tables: [...layout.manifest.syncTables],
+        requireManifest: copyManifestPath(layout.stateDir),
+      }),
+    );
   }
 
   const start = (id: string, title: string, services: typeof product) =>
-    add(id, 'service-running', title, {
-      services: services.map(({ spec, def, readinessLog }) => ({ name: def.name, readiness: { ...spec!.readiness, logFile: readinessLog } })),
-      host: '127.0.0.1',
-    });
+    add(
+      serviceRunningStep.draft(id, title, {
+        services: services.map(({ spec, def, readinessLog }) => ({ name: def.name, readiness: { ...spec!.readiness, logFile: readinessLog } })),
+        host: '127.0.0.1',
+      }),
+    );
   const [dispatcher, repository, ...rest] = product;
   if (dispatcher && repository) {
     start('start-dispatcher-repository', `Start ${dispatcher.def.displayName}, then ${repository.def.displayName}`, [dispatcher, repository]);
     if (configureLater) {
-      add('repository-config', 'migration-repository-config', 'Configure the repository for shared persistence and the shared folders', repositoryConfig);
-      add('restart-dispatcher-repository', 'migration-services-stopped', `Stop ${dispatcher.def.displayName} and ${repository.def.displayName} to restart them`, {
-        services: [dispatcher.def.name, repository.def.name],
-      });
+      add(
+        configureRepository(),
+        servicesStoppedStep.draft('restart-dispatcher-repository', `Stop ${dispatcher.def.displayName} and ${repository.def.displayName} to restart them`, { services: [dispatcher.def.name, repository.def.name] }),
+      );
       start('restart-dispatcher-repository-start', `Start ${dispatcher.def.displayName}, then ${repository.def.displayName} again`, [dispatcher, repository]);
     }
   }
   start('start-services', 'Start the remaining services', rest);
   // Registered with autoStart off so nothing ran before the TRUNCATE; now they start at boot again.
-  for (const s of product) add(`autostart-${s.def.name}`, 'service', `${s.def.displayName} starts at boot`, { definition: { ...s.def, autoStart: true } });
+  for (const s of product) add(serviceStep.draft(`autostart-${s.def.name}`, `${s.def.displayName} starts at boot`, { definition: { ...s.def, autoStart: true } }));
   addInstall('registration');
 
   const secrets = [...new Set([EXISTING_PASSWORD, ...input.install.secrets, ...(superuserPassword ? ['database.superuserPassword'] : [])])];

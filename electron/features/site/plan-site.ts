@@ -3,9 +3,13 @@
  * configuration and service, started before the product's services (and so stopped after them).
  */
 import type { StepDraft } from '../../engine/plan-builder.js';
+import { directoryStep } from '../../engine/steps/directory.js';
+import { fileContentStep } from '../../engine/steps/file-content.js';
 import type { Settings } from '../../shared/settings.js';
 import type { NodeLayout } from '../installer/layout.js';
 import type { RepositoryConnection } from '../installer/steps/params.js';
+import { serviceRunningStep, serviceStep } from '../installer/steps/service.js';
+import { siteKeyStep, siteSchemaStep } from './site-steps.js';
 import { agentPaths, agentServiceDefinition, buildAgentConfig, NODE_AGENT_READY_LINE, NODE_AGENT_SERVICE } from './agent-config.js';
 
 export interface SitePlanInput {
@@ -26,34 +30,23 @@ export function planSiteSteps(input: SitePlanInput): StepDraft[] {
   const config = buildAgentConfig(settings, layout, input.repositoryHost);
   return [
     // The state folder holds the site key and the agent's configuration: administrators only.
-    { id: 'site-state-folder', kind: 'directory', title: `spsetup state folder ${layout.stateDir}`, params: { paths: [layout.stateDir], mode: 0o700 } },
-    {
-      id: 'site-key',
-      kind: 'site-key',
-      title: layout.isCentral ? 'Site key (authenticates site operations)' : 'Site key from the cluster',
-      params: { path: paths.siteKeyFile, ...(settings.cluster.siteKey !== undefined ? { given: { secret: 'cluster.siteKey' } } : {}) },
-    },
-    {
-      id: 'site-schema',
-      kind: 'site-schema',
-      title: 'spsetup site schema in the repository database',
-      params: { repository: input.repository },
-      // In a local database, the schema goes when rollback removes the database cluster.
-      ...(layout.localDb ? { undoneWith: 'database-cluster' } : {}),
-    },
-    {
-      id: 'node-agent-config',
-      kind: 'file-content',
-      title: `Node agent configuration ${paths.configFile}`,
-      params: { path: paths.configFile, content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o600 },
-    },
-    { id: `service-${NODE_AGENT_SERVICE}`, kind: 'service', title: `Register service ${definition.displayName}`, params: { definition } },
+    directoryStep.draft('site-state-folder', `spsetup state folder ${layout.stateDir}`, { paths: [layout.stateDir], mode: 0o700 }),
+    siteKeyStep.draft('site-key', layout.isCentral ? 'Site key (authenticates site operations)' : 'Site key from the cluster', {
+      path: paths.siteKeyFile,
+      ...(settings.cluster.siteKey !== undefined ? { given: { secret: 'cluster.siteKey' } } : {}),
+    }),
+    // In a local database, the schema goes when rollback removes the database cluster.
+    siteSchemaStep.draft('site-schema', 'spsetup site schema in the repository database', { repository: input.repository }, { undoneWith: layout.localDb ? 'database-cluster' : undefined }),
+    fileContentStep.draft('node-agent-config', `Node agent configuration ${paths.configFile}`, { path: paths.configFile, content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o600 }),
+    serviceStep.draft(`service-${NODE_AGENT_SERVICE}`, `Register service ${definition.displayName}`, { definition }),
     // Started with the services (not on the guide's path that leaves them for later; it starts at boot).
-    ...(!settings.startServices ? [] : [{
-      id: 'node-agent-start',
-      kind: 'service-running',
-      title: `Start ${definition.displayName}`,
-      params: { services: [{ name: NODE_AGENT_SERVICE, readiness: { logLine: NODE_AGENT_READY_LINE, timeoutMs: 60_000, logFile: paths.logFile } }], host: '127.0.0.1' },
-    }]),
+    ...(!settings.startServices
+      ? []
+      : [
+          serviceRunningStep.draft('node-agent-start', `Start ${definition.displayName}`, {
+            services: [{ name: NODE_AGENT_SERVICE, readiness: { logLine: NODE_AGENT_READY_LINE, timeoutMs: 60_000, logFile: paths.logFile } }],
+            host: '127.0.0.1',
+          }),
+        ]),
   ];
 }

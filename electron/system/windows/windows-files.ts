@@ -14,7 +14,7 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat, statfs, unlink, utim
 import { win32 } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import type { Access, FileStat, Files } from '../types.js';
-import { aclAllowsCreateDelete, everyoneGroups, readAcl, setAclGrants, setPrivateAcl } from './acl.js';
+import { aclAllowsCreateDelete, aclSatisfies, everyoneGroups, readAcl, setAclGrants, setPrivateAcl } from './acl.js';
 import type { CommandRunner } from './command-runner.js';
 import { normalizeWindowsPath } from './paths.js';
 import { removeEmptyDirectory } from '../remove-empty-dir.js';
@@ -132,6 +132,21 @@ export class WindowsFiles implements Files {
     const s = await this.stat(path);
     if (!s) throw new UserError('not-found', `Cannot set permissions on ${path}: it does not exist.`);
     await this.applyAccess(path, access, recursive, s.kind === 'dir');
+  }
+
+  /**
+   * A path a plan manages gets its grants only and inherits the rest from its folder: its POSIX
+   * mode and owner mean nothing here (a private mode becomes a protected ACL only where spsetup
+   * asks for it itself, e.g. its backups).
+   */
+  managedAccess(access: Access): Access {
+    return access.grants ? { grants: access.grants } : {};
+  }
+
+  /** Whether the path's ACL (read with icacls) holds every grant. */
+  async accessSatisfies(path: string, access: Access): Promise<boolean> {
+    const acl = await readAcl(this.runner, path);
+    return (access.grants ?? []).every((g) => aclSatisfies(acl, g));
   }
 
   /**

@@ -12,11 +12,11 @@ const definition = z.object({
   displayName: z.string(),
   description: z.string().optional(),
   command: z.string(),
-  args: z.array(z.string()),
+  args: z.array(z.string()).readonly(),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
   account: z.string().optional(),
-  dependsOn: z.array(z.string()).optional(),
+  dependsOn: z.array(z.string()).readonly().optional(),
   logFile: z.string().optional(),
   autoStart: z.boolean().optional(),
 });
