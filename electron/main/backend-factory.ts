@@ -1,5 +1,5 @@
 /** The installer back end for the Electron main process (the same one browser mode and the agent use). */
-import { createBackend, type BackendOptions } from '../features/installer/backend.js';
+import { createBackend, type BackendOptions } from '../app/wizard-backend.js';
 import type { InstallerBackend } from '../shared/ipc.js';
 
 /** Creates the real InstallerBackend. */

@@ -1,27 +1,23 @@
 /** `spsetup plan | install | resume | rollback`: the install plan, applied through the engine. */
-import { join } from 'node:path';
-
 import type { RunResult } from '../../engine/runner.js';
 import { applyInstall, layoutFor, prepareInstall, previewRollback, resumeInstall, rollbackInstall } from '../../features/installer/installer.js';
-import { loadSettingsFile, resolveSecrets } from '../../features/installer/load-settings.js';
+import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import type { Settings } from '../../shared/settings.js';
 import { parseCommand, required } from '../args.js';
-import { composeContext } from '../../features/installer/context.js';
+import { composeContext } from '../../app/compose.js';
 import { renderPlan, renderPreflight, renderRollbackPlan, renderSummary } from '../render.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
-import { ExitCode, UserError } from '../../shared/errors.js';
-import { lastPlanIsMigration } from '../../features/migration/migration.js';
-import { Reporter } from '../../features/installer/reporter.js';
+import { ExitCode } from '../../shared/errors.js';
+import type { Reporter } from '../../features/installer/reporter.js';
+import { refuseInstallContinueAfterMigration } from '../../app/guards.js';
+import { openRunReporter, secretValues } from '../../app/run-reporter.js';
 import type { CommandIo } from './io.js';
 
 const common = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, silent: { type: 'boolean' } } as const;
 
-async function reporterFor(settings: Settings, command: string, logOption: string | undefined, io: CommandIo, quiet = false): Promise<Reporter> {
-  const layout = layoutFor(settings, composeContext(settings, io.env));
-  const secrets = [...(await resolveSecrets(settings, io.env)).values()];
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const logFiles = [join(layout.stateDir, 'logs', `${command}-${stamp}.log`), ...(logOption ? [logOption] : [])];
-  return new Reporter({ logFiles, secrets, quiet, out: io.out });
+async function reporterFor(settings: Settings, command: string, logOption: string | undefined, io: CommandIo): Promise<Reporter> {
+  const stateDir = layoutFor(settings, composeContext(settings, io.env)).stateDir;
+  return openRunReporter({ stateDir, label: command, secrets: await secretValues(settings, io.env), ...(logOption ? { extraLog: logOption } : {}), out: io.out });
 }
 
 function nextStep(result: RunResult, settings: Settings): string {
@@ -84,16 +80,7 @@ export function continueCommand(mode: 'resume' | 'rollback') {
       io.out(renderRollbackPlan(previewRollback(settings, ctx)));
       return ExitCode.ok;
     }
-    // A migration's steps are not the installer's: only `spsetup migrate resume` continues one.
-    if (lastPlanIsMigration(layoutFor(settings, ctx).stateDir)) {
-      throw new UserError(
-        'invalid-input',
-        `The last plan on this node is a migration to shared persistence: \`spsetup ${mode}\` does not ${mode === 'resume' ? 'continue' : 'roll back'} it.`,
-        mode === 'resume'
-          ? 'Run `spsetup migrate resume --settings MIGRATION_FILE` (the file given to `spsetup migrate run`).'
-          : 'Run `spsetup migrate resume --settings MIGRATION_FILE` to finish it; the backup in its backupDir holds the site as it was.',
-      );
-    }
+    refuseInstallContinueAfterMigration(layoutFor(settings, ctx).stateDir, mode);
     const reporter = await reporterFor(settings, mode, values.log, io);
     const run = mode === 'resume' ? resumeInstall : rollbackInstall;
     const result = await run(settings, ctx, { onEvent: (e) => reporter.event(e) });

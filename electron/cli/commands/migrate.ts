@@ -1,10 +1,10 @@
 /** `spsetup migrate plan | run | resume`: the guide's upgrade to shared persistence, as a plan applied through the engine. */
-import { join } from 'node:path';
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
 import type { RunResult } from '../../engine/runner.js';
-import { composeContext } from '../../features/installer/context.js';
-import { Reporter } from '../../features/installer/reporter.js';
+import { composeContext } from '../../app/compose.js';
+import type { Reporter } from '../../features/installer/reporter.js';
+import { openRunReporter } from '../../app/run-reporter.js';
 import { applyMigration, hasUnfinishedMigration, migrationStateDir, prepareMigration, resumeMigration } from '../../features/migration/migration.js';
 import { loadMigrationFile, type MigrationFile } from '../../features/migration/migration-settings.js';
 import { parseCommand, required } from '../args.js';
@@ -17,8 +17,7 @@ const options = { settings: { type: 'string' }, log: { type: 'string' }, json: {
 const USAGE = 'spsetup migrate plan|run|resume --settings FILE [--yes] [--log FILE] [--json]';
 
 function reporterFor(file: MigrationFile, command: string, logOption: string | undefined, io: CommandIo): Reporter {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return new Reporter({ logFiles: [join(migrationStateDir(file), 'logs', `migrate-${command}-${stamp}.log`), ...(logOption ? [logOption] : [])], secrets: [], out: io.out });
+  return openRunReporter({ stateDir: migrationStateDir(file), label: `migrate-${command}`, secrets: [], ...(logOption ? { extraLog: logOption } : {}), out: io.out });
 }
 
 function nextStep(result: RunResult, file: MigrationFile): string {
@@ -57,11 +56,7 @@ export async function migrateCommand(argv: readonly string[], io: CommandIo): Pr
     else io.out(`${header}\n\n${renderPlan(prepared.plan)}\n\n${renderPreflight(prepared.preflight)}`);
     return prepared.preflight.every((c) => c.ok) ? ExitCode.ok : ExitCode.preflightFailed;
   }
-  const reporter = new Reporter({
-    logFiles: [join(prepared.layout.stateDir, 'logs', `migrate-run-${new Date().toISOString().replace(/[:.]/g, '-')}.log`), ...(values.log ? [values.log] : [])],
-    secrets: [...prepared.secrets.values()],
-    out: io.out,
-  });
+  const reporter = openRunReporter({ stateDir: prepared.layout.stateDir, label: 'migrate-run', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });
   reporter.say(`spsetup migrate run: ${header}`);
   return applyPrepared({
     ...prepared,

@@ -9,7 +9,7 @@ import { formatDuration } from '../../shared/format.js';
 import { parseConnectionString, SSL_MODES } from '../../shared/connection-string.js';
 import { decodeXmlEscapes } from '../../shared/xml-text.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
-import { composeContext } from '../../features/installer/context.js';
+import { composeContext } from '../../app/compose.js';
 import { layoutFor } from '../../features/installer/installer.js';
 import { buildOperation, openSite, readSiteStatus, resolveTargets, sendOperation, type NodeOutcome, type SiteSession } from '../../features/site/site-client.js';
 import { describeOperation, folderNames, type OperationBody } from '../../features/site/operations.js';

@@ -1,14 +1,13 @@
 /** `spsetup status | uninstall | db prepare`: the node and the site around it. */
-import { join } from 'node:path';
 import { ExitCode } from '../../shared/errors.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import { readStatus } from '../../features/installer/status.js';
 import { uninstallNode } from '../../features/installer/uninstall.js';
 import { applyDatabasePreparation, prepareDatabaseServer } from '../../features/installer/db-prepare.js';
 import { parseCommand, required } from '../args.js';
-import { composeContext } from '../../features/installer/context.js';
+import { composeContext } from '../../app/compose.js';
 import { renderPlan, renderSummary } from '../render.js';
-import { Reporter } from '../../features/installer/reporter.js';
+import { openRunReporter } from '../../app/run-reporter.js';
 import type { CommandIo } from './io.js';
 
 /** spsetup status --settings F [--json] */
@@ -52,8 +51,7 @@ export async function dbCommand(argv: readonly string[], io: CommandIo): Promise
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
   const ctx = composeContext(settings, io.env);
   const prepared = await prepareDatabaseServer(settings, ctx);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const reporter = new Reporter({ logFiles: [join(prepared.stateDir, 'logs', `db-prepare-${stamp}.log`), ...(values.log ? [values.log] : [])], secrets: [...prepared.secrets.values()], out: io.out });
+  const reporter = openRunReporter({ stateDir: prepared.stateDir, label: 'db-prepare', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });
   reporter.say(renderPlan(prepared.plan));
   const result = await applyDatabasePreparation(prepared, ctx, { onEvent: (e) => reporter.event(e) });
   reporter.say(renderSummary(result, reporter.logFiles, result.outcome === 'done' ? 'create the cluster on the central node with database.install "existing".' : 'fix the cause above and run the command again.'));

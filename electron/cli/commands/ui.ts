@@ -1,7 +1,7 @@
 /** `spsetup ui` (the wizard in a browser, on 127.0.0.1 with a one-time token) and `spsetup agent` (the elevated half of the GUI). */
 import { readFile } from 'node:fs/promises';
 import { ExitCode, UserError } from '../../shared/errors.js';
-import { createBackend, type WizardDefaults } from '../../features/installer/backend.js';
+import { createBackend, type WizardDefaults } from '../../app/wizard-backend.js';
 import { startBrowserServer } from '../../main/browser-server.js';
 import { runAgent } from '../../main/agent-protocol.js';
 import { parseCommand, required } from '../args.js';

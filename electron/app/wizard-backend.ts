@@ -1,34 +1,36 @@
 /**
- * The wizard's back end (InstallerBackend from electron/shared/ipc.ts): the same operations as the
- * command line, for Electron's main process, browser mode and the elevated agent.
+ * The wizard's session (InstallerBackend from electron/shared/ipc.ts): the same use cases as the
+ * command line, for Electron's main process, browser mode and the elevated agent, which only
+ * translate calls into these. It holds the plan on the Ready screen and the running apply.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { UserError, toErrorInfo } from '../../shared/errors.js';
-import type { CheckOutcome, DetectedMigration, EnvironmentInfo, InstallerBackend, MigrationInput, RunResult as WizardRunResult } from '../../shared/ipc.js';
-import type { ProgressEvent } from '../../shared/plan.js';
-import { networkOf } from '../../shared/ip.js';
-import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../../shared/settings.js';
-import { PRODUCTS, getManifest } from '../../product/index.js';
-import type { RunResult } from '../../engine/runner.js';
-import { maskBundleContents, settingsFromBundle } from '../bundle/contents.js';
-import { openClusterBundle, sealClusterBundle } from '../bundle/cluster-bundle.js';
-import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../bundle/format.js';
-import { assertPassphraseStrength } from '../bundle/passphrase.js';
-import { readBundleFile, writeBundleFile } from '../bundle/files.js';
-import { mergeSpcSettings, spcToSettings } from '../spc/spc.js';
-import { composeContext } from './context.js';
-import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall, type InstallerContext, type PreparedInstall } from './installer.js';
-import { resolveSecrets, validateSettings } from './load-settings.js';
-import { checkDatabase, checkHostname, checkShare } from './preflight.js';
-import { detectSite, type DetectedSite } from '../migration/detect.js';
-import { applyMigration, hasUnfinishedMigration, prepareMigration, resumeMigration, type PreparedMigration } from '../migration/migration.js';
-import { migrationFileSchema, nodeFolders, targetSettings, type MigrationFile } from '../migration/migration-settings.js';
-import { DEFAULT_REPOSITORY_CONFIG_FILE } from '../migration/repository-config.js';
-import { readRepositoryPassword } from '../migration/steps/repository-password.js';
-import { Reporter } from './reporter.js';
-import { readStatus } from './status.js';
+import { UserError, toErrorInfo } from '../shared/errors.js';
+import type { CheckOutcome, DetectedMigration, EnvironmentInfo, InstallerBackend, MigrationInput, RunResult as WizardRunResult } from '../shared/ipc.js';
+import type { ProgressEvent } from '../shared/plan.js';
+import { networkOf } from '../shared/ip.js';
+import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '../shared/settings.js';
+import { PRODUCTS, getManifest } from '../product/index.js';
+import type { RunResult } from '../engine/runner.js';
+import { maskBundleContents, settingsFromBundle } from '../features/bundle/contents.js';
+import { openClusterBundle, sealClusterBundle } from '../features/bundle/cluster-bundle.js';
+import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../features/bundle/format.js';
+import { assertPassphraseStrength } from '../features/bundle/passphrase.js';
+import { readBundleFile, writeBundleFile } from '../features/bundle/files.js';
+import { mergeSpcSettings, spcToSettings } from '../features/spc/spc.js';
+import { composeContext } from './compose.js';
+import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall, type InstallerContext, type PreparedInstall } from '../features/installer/installer.js';
+import { resolveSecrets, validateSettings } from '../features/installer/load-settings.js';
+import { checkDatabase, checkHostname, checkShare } from '../features/installer/preflight.js';
+import { detectSite, type DetectedSite } from '../features/migration/detect.js';
+import { applyMigration, hasUnfinishedMigration, prepareMigration, resumeMigration, type PreparedMigration } from '../features/migration/migration.js';
+import { migrationFileSchema, nodeFolders, targetSettings, type MigrationFile } from '../features/migration/migration-settings.js';
+import { DEFAULT_REPOSITORY_CONFIG_FILE } from '../features/migration/repository-config.js';
+import { readRepositoryPassword } from '../features/migration/steps/repository-password.js';
+import { refuseInstallContinueAfterMigration } from './guards.js';
+import { fileStamp, openRunReporter, secretValues } from './run-reporter.js';
+import { readStatus } from '../features/installer/status.js';
 
 /** Defaults the wizard pre-fills (a site may set them, e.g. for tests or a fixed layout). */
 export interface WizardDefaults {
@@ -144,9 +146,8 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     if (running) throw new UserError('conflict', 'An installation is already running.', 'Wait for it to finish or cancel it.');
     const ctx = contextFor(settings);
     const layout = layoutFor(settings, ctx);
-    const secrets = [...(await resolveSecrets(settings, env)).values()];
-    const logPath = join(layout.stateDir, 'logs', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-    const reporter = new Reporter({ logFiles: [logPath], secrets, quiet: true });
+    const reporter = openRunReporter({ stateDir: layout.stateDir, label, secrets: await secretValues(settings, env), quiet: true });
+    const logPath = reporter.logFiles[0]!;
     lastLog = logPath;
     running = new AbortController();
     try {
@@ -241,10 +242,12 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     },
     async resume({ settings }, onEvent) {
       const s = parse(settings);
+      refuseInstallContinueAfterMigration(layoutFor(s, contextFor(s)).stateDir, 'resume');
       return run(s, 'resume', onEvent, (ctx, hooks) => resumeInstall(s, ctx, hooks));
     },
     async rollback({ settings }, onEvent) {
       const s = parse(settings);
+      refuseInstallContinueAfterMigration(layoutFor(s, contextFor(s)).stateDir, 'rollback');
       return run(s, 'rollback', onEvent, (ctx, hooks) => rollbackInstall(s, ctx, hooks));
     },
     async status({ settings }) {
@@ -255,7 +258,7 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     async saveDiagnostics() {
       const dir = join(defaults.stateDir, 'diagnostics');
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const path = join(dir, `diagnostics-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
+      const path = join(dir, `diagnostics-${fileStamp()}.txt`);
       const parts = [`spsetup diagnostics ${new Date().toISOString()}`, `platform ${platform}, host ${osHostname()}`];
       // Logs, the journal and the plan never hold a secret: they are copied as they are.
       for (const file of [lastLog, join(defaults.stateDir, 'journal.jsonl'), join(defaults.stateDir, 'plan.json')]) {
