@@ -59,6 +59,10 @@ export const PENDING = {
   'electron/features/migration/migration-settings.ts': ['node:fs', 'node:fs/promises'],
   'electron/features/migration/steps/repository-password.ts': ['node:fs', 'node:fs/promises'],
   'electron/features/migration/steps/truncate-sync.ts': ['pg'],
+  // Standby (issue 12): pg's escape helpers and the settings file, to come through system/postgres and Files.
+  'electron/features/standby/standby-settings.ts': ['node:fs', 'node:fs/promises'],
+  'electron/features/standby/steps/alter-system.ts': ['pg'],
+  'electron/features/standby/steps/replication-role.ts': ['pg'],
   // Front ends that still read their own input files, and the agent's socket and process start.
   'electron/cli/main.ts': ['node:fs', 'node:fs/promises'],
   'electron/cli/commands/node-agent.ts': ['node:fs', 'node:fs/promises'],
