@@ -24,7 +24,8 @@ Commands:
   resume     --settings F                       continue a failed or interrupted install
   rollback   --settings F [--plan]              undo every change the installs recorded, newest first (--plan: show them)
   status     --settings F [--json]              registered nodes and this node's services
-  uninstall  --settings F [--remove-data]       remove this node's services and files
+  uninstall  --settings F [--remove-data]       remove this node's services and files (its plan shown first;
+             [--plan]                           --plan: only show it)
   db prepare --settings F                       prepare a dedicated database server (run on it)
   db standby add --settings S [--plan] [--yes]  a streaming standby of the repository database (run on the standby)
   db status --settings S [--json]               primary and standby: roles, timeline, lag, slots

@@ -2,7 +2,7 @@
 import { ExitCode } from '../../shared/errors.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import { readStatus } from '../../features/installer/status.js';
-import { uninstallNode } from '../../features/installer/uninstall.js';
+import { planUninstall, renderUninstallPlan, uninstallNode } from '../../features/installer/uninstall.js';
 import { applyDatabasePreparation, prepareDatabaseServer } from '../../features/installer/db-prepare.js';
 import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../app/compose.js';
@@ -28,15 +28,21 @@ export async function statusCommand(argv: readonly string[], io: CommandIo): Pro
   return ExitCode.ok;
 }
 
-/** spsetup uninstall --settings F [--remove-data] */
+/** spsetup uninstall --settings F [--remove-data] [--plan] */
 export async function uninstallCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup uninstall --settings FILE [--remove-data]';
-  const { values } = parseCommand(argv, { settings: { type: 'string' }, 'remove-data': { type: 'boolean' } }, usage);
+  const usage = 'spsetup uninstall --settings FILE [--remove-data] [--plan]';
+  const { values } = parseCommand(argv, { settings: { type: 'string' }, 'remove-data': { type: 'boolean' }, plan: { type: 'boolean' } }, usage);
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
-  const report = await uninstallNode(settings, composeContext(settings, io.env), { removeData: Boolean(values['remove-data']), log: io.out });
+  const ctx = composeContext(settings, io.env);
+  const removeData = Boolean(values['remove-data']);
+  if (values.plan) {
+    io.out(renderUninstallPlan(await planUninstall(settings, ctx, { removeData })));
+    return ExitCode.ok;
+  }
+  const report = await uninstallNode(settings, ctx, { removeData, log: io.out });
   io.out(`Removed services: ${report.removedServices.join(', ') || 'none'}.`);
   io.out(`Removed: ${report.removedPaths.join(', ') || 'nothing'}.`);
-  io.out(`Kept: ${report.kept.join(', ')} (the shared folder is never touched${values['remove-data'] ? '' : '; pass --remove-data to remove the local database and data folder'}).`);
+  io.out(`Kept: ${report.kept.join(', ')} (the shared folder is never touched${removeData ? '' : '; pass --remove-data to remove the local database and data folder'}).`);
   return ExitCode.ok;
 }
 
