@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { copyTree } from '../../electron/features/migration/copy/index.js';
+import { copyTree } from '../../electron/system/copy/index.js';
 import { generateContentTree } from '../../tests/support/content-tree.js';
 import { measure, printResult, round } from '../lib/index.js';
 

@@ -11,13 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyTree, readJournal } from '../../electron/features/migration/copy/index.js';
+import { copyTree, readJournal } from '../../electron/system/copy/index.js';
 import type { ContentMapping } from '../../electron/features/migration/content-layout.js';
 import { generateContentTree } from '../support/content-tree.js';
 import type { ContentTree } from '../support/content-tree.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const engineUrl = new URL('../../electron/features/migration/copy/index.ts', import.meta.url).href;
+const engineUrl = new URL('../../electron/system/copy/index.ts', import.meta.url).href;
 const KILL_AFTER = 150;
 
 const journalFor = (state: string, m: ContentMapping) => path.join(state, `${m.id.replace('/', '-')}.jsonl`);

@@ -10,8 +10,8 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, uti
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { copyTree, PARTIAL_SUFFIX } from '../../electron/features/migration/copy/index.js';
-import type { CopyProgress, CopyResult } from '../../electron/features/migration/copy/index.js';
+import { copyTree, PARTIAL_SUFFIX } from '../../electron/system/copy/index.js';
+import type { CopyProgress, CopyResult } from '../../electron/system/copy/index.js';
 import type { ContentMapping } from '../../electron/features/migration/content-layout.js';
 import { UserError } from '../../electron/shared/errors.js';
 import { generateContentTree } from '../support/content-tree.js';

@@ -10,8 +10,7 @@ import { UserError } from '../../../shared/errors.js';
 import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
-import { copyTree } from '../../migration/copy/index.js';
-import { walkTree } from '../../migration/copy/walk-tree.js';
+import { copyTree, walkTree } from '../../../system/copy/index.js';
 
 const params = z.object({ source: z.string(), target: z.string() });
 

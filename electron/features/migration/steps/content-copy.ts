@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { UserError } from '../../../shared/errors.js';
 import type { StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
-import { copyTree, type CopyProgress } from '../copy/index.js';
-import { walkTree } from '../copy/walk-tree.js';
+import { copyTree, walkTree, type CopyProgress } from '../../../system/copy/index.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 
 export interface FolderCopy {

@@ -1,5 +1,5 @@
 /** Turns file system errors of a copy into UserErrors that name the file and the fix. */
-import { UserError } from '../../../shared/errors.js';
+import { UserError } from '../../shared/errors.js';
 
 /** Which side of the copy failed. */
 export type CopySide = 'read' | 'write';

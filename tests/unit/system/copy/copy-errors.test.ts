@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toCopyError } from '../../../../../electron/features/migration/copy/copy-errors.js';
-import { UserError } from '../../../../../electron/shared/errors.js';
+import { toCopyError } from '../../../../electron/system/copy/copy-errors.js';
+import { UserError } from '../../../../electron/shared/errors.js';
 
 const fsErr = (code: string) => Object.assign(new Error(`${code}: boom`), { code });
 

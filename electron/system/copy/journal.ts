@@ -5,7 +5,7 @@
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../../shared/errors.js';
+import { UserError } from '../../shared/errors.js';
 import type { JournalEntry } from './types.js';
 
 export const JOURNAL_VERSION = 1;

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, stat, writeFile, appendFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JournalWriter, readJournal } from '../../../../../electron/features/migration/copy/journal.js';
-import { UserError } from '../../../../../electron/shared/errors.js';
-import type { JournalEntry } from '../../../../../electron/features/migration/copy/types.js';
+import { JournalWriter, readJournal } from '../../../../electron/system/copy/journal.js';
+import { UserError } from '../../../../electron/shared/errors.js';
+import type { JournalEntry } from '../../../../electron/system/copy/types.js';
 
 const entry = (p: string, sha = 'a'.repeat(64)): JournalEntry => ({ path: p, size: 3, mtimeMs: 1_600_000_000_123, sha256: sha, targetMtimeMs: 1_600_000_000_123 });
 

@@ -8,19 +8,24 @@
  * - Ownership and Windows ACLs are not copied: the share's permissions come from the share step.
  * - Directories keep their mode (plus owner write, so a rerun can still write into them) and times.
  * - The target root's own mode and times are left alone: several sources may fill one share folder.
+ * - The target may belong to the service account, so nothing is written through a link there: each
+ *   target folder is created and opened without following links, its dev/ino recorded, and every
+ *   later use opens it again and must find the same folder (see no-follow.ts); a link is refused.
  */
 import { lstat, chmod, utimes, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../../shared/errors.js';
+import { UserError } from '../../shared/errors.js';
 import { onSide } from './copy-errors.js';
 import { copyFileVerified, hashFile } from './copy-file.js';
 import { ensureDir } from './ensure-dir.js';
 import { JournalWriter, readJournal } from './journal.js';
+import { DirHandle, withDir } from './no-follow.js';
+import type { FileId } from './no-follow.js';
 import { ProgressTracker } from './progress.js';
 import type { CopiedFile, CopyOptions, CopyResult, JournalEntry } from './types.js';
 import { walkTree } from './walk-tree.js';
 import type { WalkedFile } from './walk-tree.js';
-import { formatBytes } from '../../../shared/format.js';
+import { formatBytes } from '../../shared/format.js';
 
 const DEFAULT_CONCURRENCY = 8;
 const LARGE_CONCURRENCY = 2;
@@ -35,11 +40,12 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
   try {
     signal?.throwIfAborted();
     checkPaths(source, target, path.resolve(opts.journalPath));
-    const srcStat = await onSide('read', source, () => stat(source)).catch((err: unknown) => {
+    const srcStat = await onSide('read', source, () => lstat(source)).catch((err: unknown) => {
       if (err instanceof UserError && err.details?.errno === 'ENOENT') return undefined;
       throw err;
     });
     if (srcStat === undefined) return missingResult(source, target, performance.now() - started);
+    if (srcStat.isSymbolicLink()) await DirHandle.open(source); // refused with the reason
     if (!srcStat.isDirectory()) {
       throw new UserError('invalid-input', `${source} is not a folder.`, 'Choose the content folder itself as the source.');
     }
@@ -49,11 +55,8 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
     const journal = await readJournal(opts.journalPath, source, target);
 
     await checkFreeSpace(target, tree.files, journal);
-    await onSide('write', target, () => ensureDir(target));
-    for (const d of tree.dirs) {
-      const dir = path.join(target, d.rel);
-      await onSide('write', dir, () => ensureDir(dir));
-    }
+    const targetDirs = await onSide('write', target, () => createTargetDirs(target, tree.dirs));
+    const openTarget = (rel: string): Promise<DirHandle> => DirHandle.open(rel === '' ? target : path.join(target, rel), targetDirs.get(rel));
 
     const largeBytes = opts.largeFileBytes ?? DEFAULT_LARGE_FILE_BYTES;
     // Large files first so their streaming overlaps the many small files instead of trailing them.
@@ -91,11 +94,13 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
         const large = file.size >= largeBytes;
         if (large) await acquireLarge();
         try {
-          const { sha256, targetMtimeMs } = await copyFileVerified(path.join(source, file.rel), dst, file, {
-            stream: large,
-            ...(signal ? { signal } : {}),
-            onBytes: (n) => progress.partial(file.rel, n),
-          });
+          const { sha256, targetMtimeMs } = await withDir(openTarget(parentOf(file.rel)), (dir) =>
+            copyFileVerified(path.join(source, file.rel), { dir, name: path.posix.basename(file.rel), path: dst }, file, {
+              stream: large,
+              ...(signal ? { signal } : {}),
+              onBytes: (n) => progress.partial(file.rel, n),
+            }),
+          );
           await onSide('write', opts.journalPath, () =>
             writer.record({ path: file.rel, size: file.size, mtimeMs: file.mtimeMs, sha256, targetMtimeMs }),
           );
@@ -132,10 +137,13 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
     // Deepest first: setting a child's times would otherwise move its parent's mtime.
     for (const d of [...tree.dirs].reverse()) {
       const dir = path.join(target, d.rel);
-      await onSide('write', dir, async () => {
-        await chmod(dir, d.mode | 0o200);
-        await utimes(dir, d.atimeMs / 1000, d.mtimeMs / 1000);
-      });
+      await onSide('write', dir, () =>
+        withDir(openTarget(d.rel), async (h) => {
+          if (h.hasHandle) return h.setModeAndTimes(d.mode | 0o200, d.atimeMs, d.mtimeMs);
+          await chmod(dir, d.mode | 0o200);
+          await utimes(dir, d.atimeMs / 1000, d.mtimeMs / 1000);
+        }),
+      );
     }
     progress.finish();
     const end = performance.now();
@@ -162,6 +170,33 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
     }
     throw err;
   }
+}
+
+/** The relative path of an entry's folder ('' for the root). */
+function parentOf(rel: string): string {
+  const parent = path.posix.dirname(rel);
+  return parent === '.' ? '' : parent;
+}
+
+/**
+ * Creates the target root (and its missing parents, which are the administrator's) and then each
+ * folder of the tree inside its verified parent; returns the identity of every target folder.
+ */
+async function createTargetDirs(target: string, dirs: readonly { rel: string }[]): Promise<Map<string, FileId>> {
+  await ensureDir(target);
+  const ids = new Map<string, FileId>();
+  ids.set('', await withDir(DirHandle.open(target), async (root) => root.id));
+  for (const d of dirs) {
+    const parentRel = parentOf(d.rel);
+    await onSide('write', path.join(target, d.rel), () =>
+      withDir(DirHandle.open(parentRel === '' ? target : path.join(target, parentRel), ids.get(parentRel)), async (parent) => {
+        const name = path.posix.basename(d.rel);
+        await parent.mkdir(name);
+        ids.set(d.rel, await withDir(parent.openDir(name), async (child) => child.id));
+      }),
+    );
+  }
+  return ids;
 }
 
 /** True when the journal's verified copy is still in place (and, if asked, still hashes the same). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressTracker } from '../../../../../electron/features/migration/copy/progress.js';
-import type { CopyProgress } from '../../../../../electron/features/migration/copy/types.js';
+import { ProgressTracker } from '../../../../electron/system/copy/progress.js';
+import type { CopyProgress } from '../../../../electron/system/copy/types.js';
 
 describe('copy progress', () => {
   it('estimates the time left from the measured rate', () => {
