@@ -9,6 +9,11 @@ export function isAbsolutePath(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || /^\\\\[^\\/]+[\\/][^\\/]+/.test(path);
 }
 
+/** True for \\\\server\\share\\...: a network share, not a folder of this machine. */
+export function isUncPath(path: string): boolean {
+  return /^\\\\[^\\/]+[\\/][^\\/]+/.test(path);
+}
+
 /** True when a segment of the path is `..` (it would climb out of the folder it names). */
 export function climbsOut(path: string): boolean {
   return path.split(/[\\/]/).includes('..');

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { formatIp, networkOf, parseCidr, parseIp } from './ip.js';
-import { nestedPaths, nestingMessage, pathProblem, type NamedPath } from './path-rules.js';
+import { isUncPath, isWithin, nestedPaths, nestingMessage, pathProblem, type NamedPath } from './path-rules.js';
 import { REPOSITORY_DATABASE } from './repository-database.js';
 
 export const MAX_NODES = 8;
@@ -211,6 +211,17 @@ function valueIssues(s: z.output<typeof settingsObject>): { path: string[]; mess
     if (problem) issues.push({ path: f.field.split('.'), message: problem });
   }
   for (const pair of nestedPaths(folders)) issues.push({ path: pair[0].field.split('.'), message: nestingMessage(pair) });
+  // The share step re-owns these folders for the service account: one outside the root (such as
+  // /etc/cron.d, from a bundle or spc.cfg) would hand a system folder to that account. A separate
+  // network share (\\server\QlikApps, which the guide allows) is not a local folder to re-own.
+  for (const k of ['apps', 'archivedLogs', 'customData', 'staticContent'] as const) {
+    const sub = s.share[k];
+    const refusedAlready = issues.some((i) => i.path.join('.') === `share.${k}`);
+    if (sub === undefined || refusedAlready || isUncPath(sub)) continue;
+    if (!isWithin(sub, s.share.root) || isWithin(s.share.root, sub)) {
+      issues.push({ path: ['share', k], message: `must lie inside the share root ${s.share.root} (spsetup gives these folders to the service account)` });
+    }
+  }
   return issues;
 }
 

@@ -12,8 +12,8 @@ import { lstat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { UserError } from '../../shared/errors.js';
 import { onSide } from './copy-errors.js';
-import { openNoFollow, sameFile } from './no-follow.js';
-import type { DirHandle } from './no-follow.js';
+import { openNoFollow, sameFile } from '../no-follow.js';
+import type { DirHandle } from '../no-follow.js';
 import type { WalkedFile } from './walk-tree.js';
 
 /** Suffix of the temp file a copy writes before renaming it into place. */

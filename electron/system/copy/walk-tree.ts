@@ -4,8 +4,8 @@
  * a folder swapped for a link during the walk is refused instead of listing what the link points to.
  */
 import { readlink } from 'node:fs/promises';
-import { DirHandle, withDir } from './no-follow.js';
-import type { FileId } from './no-follow.js';
+import { DirHandle, withDir } from '../no-follow.js';
+import type { FileId } from '../no-follow.js';
 import type { SkippedEntry } from './types.js';
 
 export interface WalkedFile extends FileId {

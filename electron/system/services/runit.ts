@@ -6,7 +6,8 @@ import { NodeNetwork } from '../node-network.js';
 import { PosixFiles } from '../posix-files.js';
 import type { Files, Network, Processes, Readiness, ServiceDefinition, ServiceManager, ServiceState } from '../types.js';
 import { findRunsv, findRunsvdir } from './proc-scan.js';
-import { buildRunitFiles, describeRunitFiles, type RunitServiceFiles } from './runit-script.js';
+import { ensureDirNoFollow, ensureOwnedFile } from '../no-follow.js';
+import { SERVICE_PATH, buildRunitFiles, describeRunitFiles, type RunitServiceFiles } from './runit-script.js';
 import { assertServiceDefinition, assertServiceName } from './validate.js';
 import { fileSize, supervisedProbes, waitForReadiness } from './wait-ready.js';
 
@@ -73,7 +74,7 @@ export class RunitServiceManager implements ServiceManager {
     const defDir = this.definitionDir(def.name);
     const files = this.build(def);
     await this.files.ensureDir(defDir, { mode: 0o755 });
-    await this.files.ensureDir(dirname(this.logFileOf(def)));
+    await this.prepareLog(def);
     await this.writeEnv(defDir, files.env);
     await this.writeIfChanged(join(defDir, definitionFile), `${JSON.stringify(def, null, 2)}\n`, 0o644);
     await this.writeIfChanged(join(defDir, 'run'), files.run, 0o755);
@@ -188,7 +189,10 @@ export class RunitServiceManager implements ServiceManager {
     if (running !== undefined) return { started: false, pid: running, createdDir: false, message: `runsvdir already supervises ${dir} (pid ${running}).` };
     const createdDir = !(await exists(dir));
     await mkdir(dir, { recursive: true, mode: 0o755 });
-    const child = spawn('runsvdir', ['-P', dir, `log: ${'.'.repeat(200)}`], { detached: true, stdio: 'ignore', shell: false });
+    // Its own minimal environment: runsv and every service inherit it, so the installer's (with
+    // any secret passed in the environment) must not be it.
+    const env = { PATH: SERVICE_PATH, LANG: 'C.UTF-8' };
+    const child = spawn('runsvdir', ['-P', dir, `log: ${'.'.repeat(200)}`], { detached: true, stdio: 'ignore', shell: false, env });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('error', (err: NodeJS.ErrnoException) =>
         reject(err.code === 'ENOENT' ? new UserError('not-found', 'runsvdir is not installed.', 'Install runit (apt-get install runit).') : err),
@@ -216,6 +220,22 @@ export class RunitServiceManager implements ServiceManager {
     await rm(join(dir, supervisorPidFile), { force: true });
     if (options.removeDir) await rmdir(dir).catch(() => undefined); // only while empty
     return {};
+  }
+
+  /**
+   * The console log's folder, and for a service with an account the log itself owned by it (the
+   * account opens it after dropping privileges, and may lack the right to create it there).
+   * Nothing on the way is followed when it is a link: the folder is often the account's.
+   */
+  private async prepareLog(def: ServiceDefinition): Promise<void> {
+    const logFile = this.logFileOf(def);
+    if (!def.account) {
+      await (await ensureDirNoFollow(dirname(logFile))).close();
+      return;
+    }
+    const owner = await this.processes.lookupUser(def.account);
+    if (!owner) throw new UserError('not-found', `The account ${def.account} of service ${def.name} does not exist.`, 'Create the account first (the install plan does), then install the service.');
+    await ensureOwnedFile(logFile, owner, 0o640);
   }
 
   private build(def: ServiceDefinition): RunitServiceFiles {

@@ -3,7 +3,8 @@
  * (only text written since the start counts, so a ready line from an earlier run does not) and/or
  * its port, as the readiness says; with neither, a running service is ready. Bounded in time.
  */
-import { open, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { openNoFollow } from '../no-follow.js';
 import { UserError, type ErrorCode } from '../../shared/errors.js';
 import type { Network, Readiness, ServiceState } from '../types.js';
 
@@ -41,7 +42,7 @@ export interface ReadyWait {
 export const fileLogReader: LogReader = {
   async size(path) {
     try {
-      return (await stat(path)).size;
+      return (await lstat(path)).size;
     } catch {
       return 0;
     }
@@ -49,12 +50,14 @@ export const fileLogReader: LogReader = {
   async readFrom(path, offset) {
     let handle;
     try {
-      handle = await open(path, 'r');
+      // Root reads logs in folders the service account owns: never through its links.
+      handle = await openNoFollow(path);
     } catch {
       return '';
     }
     try {
-      const { size } = await handle.stat();
+      const { size, isFile } = await handle.stat().then((st) => ({ size: st.size, isFile: st.isFile() }));
+      if (!isFile) return '';
       // A log that shrank was rotated or truncated: everything in it is new.
       const start = size < offset ? 0 : offset;
       const buffer = Buffer.alloc(Math.min(size - start, 4 * 1024 * 1024));

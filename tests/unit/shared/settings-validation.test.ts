@@ -109,3 +109,18 @@ describe('listener values', () => {
     expect(issuesOf(listener({ ipRanges: ['10.0.0.0/24', '10.0.0.1/32', '0.0.0.0/0', '::/0', 'fd00::/64', 'FD00:0::/64'] }))).toEqual({});
   });
 });
+
+describe('share sub folders (issue 11: a bundle or spc.cfg naming a system folder)', () => {
+  it.each([
+    ['apps', '/etc/cron.d'],
+    ['archivedLogs', '/srv/other'],
+    ['customData', '/srv/share'],
+    ['staticContent', 'C:\\Windows\\System32'],
+  ])('refuses share.%s = %s outside the share root', (field, path) => {
+    expect(issuesOf({ ...valid, share: { root: '/srv/share', [field]: path } })[`share.${field}`]).toBe('must lie inside the share root /srv/share (spsetup gives these folders to the service account)');
+  });
+
+  it('accepts a sub folder on a separate network share, as the guide allows', () => {
+    expect(issuesOf({ ...valid, share: { root: '\\\\fs1\\QlikShare', apps: '\\\\fs1\\QlikApps' } })).toEqual({});
+  });
+});

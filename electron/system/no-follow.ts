@@ -4,13 +4,15 @@
  * a handle is reached through `/proc/self/fd/<fd>/<name>` (what openat() does, without a native
  * module); the final component is opened with O_NOFOLLOW, so a link is refused, never followed.
  * Elsewhere (Windows, where creating links needs privileges) names are joined to the path.
+ * Used wherever root works in a folder that the service account, its group or the GUI user can
+ * write (docs/security.md lists those places).
  */
 import { constants, existsSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { UserError } from '../../shared/errors.js';
+import { UserError } from '../shared/errors.js';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const DIRECTORY = constants.O_DIRECTORY ?? 0;
@@ -27,9 +29,9 @@ export function sameFile(a: FileId, b: FileId): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
-/** Opens a file for reading without following a final link; ELOOP when it is one. */
+/** Opens a file for reading without following a final link (ELOOP when it is one); O_NONBLOCK so a planted FIFO cannot hang root. */
 export function openNoFollow(filePath: string): Promise<FileHandle> {
-  return open(filePath, constants.O_RDONLY | NOFOLLOW);
+  return open(filePath, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
 }
 
 /** An open directory; `at(name)` is a path that resolves through the handle. */
@@ -147,13 +149,63 @@ export async function withDir<T>(dir: Promise<DirHandle>, fn: (d: DirHandle) => 
   }
 }
 
-function linkRefused(p: string, st: Stats | undefined): UserError {
-  const what = st?.isSymbolicLink() ? 'a symbolic link' : st ? 'not a folder' : 'missing';
+/**
+ * Opens `dirPath`, creating its missing folders (mode `mode`, owned by root) one by one inside the
+ * handle of the one before, so a link planted on the way is refused instead of followed. The
+ * nearest existing ancestor is opened without following a link as its last component.
+ */
+export async function ensureDirNoFollow(dirPath: string, mode = 0o755): Promise<DirHandle> {
+  const missing: string[] = [];
+  let base = path.resolve(dirPath);
+  while (!(await lstat(base).then(() => true, () => false)) && path.dirname(base) !== base) {
+    missing.unshift(path.basename(base));
+    base = path.dirname(base);
+  }
+  let dir = await DirHandle.open(base);
+  try {
+    for (const name of missing) {
+      await dir.mkdir(name, mode);
+      const next = await dir.openDir(name);
+      await dir.close();
+      dir = next;
+    }
+    return dir;
+  } catch (err) {
+    await dir.close();
+    throw err;
+  }
+}
+
+/**
+ * Makes `filePath` a regular file owned by uid:gid (created with `mode` when missing), without
+ * following a link anywhere on the way: for a file another account writes but root created.
+ */
+export async function ensureOwnedFile(filePath: string, owner: { uid: number; gid: number }, mode: number): Promise<void> {
+  await withDir(ensureDirNoFollow(path.dirname(filePath)), async (dir) => {
+    const name = path.basename(filePath);
+    const fh = await dir.createFile(name, mode).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+      return dir.openFile(name).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'ELOOP' ? linkRefused(filePath, undefined, 'a symbolic link') : e;
+      });
+    });
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw linkRefused(filePath, undefined, 'not a regular file');
+      if (st.uid !== owner.uid || st.gid !== owner.gid) await fh.chown(owner.uid, owner.gid);
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
+function linkRefused(p: string, st: Stats | undefined, said?: string): UserError {
+  const what = said ?? (st?.isSymbolicLink() ? 'a symbolic link' : st ? 'not a folder' : 'missing');
   return new UserError(
     'conflict',
     `${p} is ${what}: spsetup does not follow links in folders other accounts can change.`,
-    'Replace it with a real folder (or remove it), then run again.',
-    { path: p, errno: st?.isSymbolicLink() ? 'ELOOP' : 'ENOTDIR' },
+    said ? 'Remove it (spsetup creates it again), then run again.' : 'Replace it with a real folder (or remove it), then run again.',
+    { path: p, errno: what === 'a symbolic link' ? 'ELOOP' : 'ENOTDIR' },
   );
 }
 
