@@ -41,12 +41,7 @@ export const PENDING = {
   // The engine's own state files: to go through system's Files (issue 10 item 2, h10a).
   'electron/engine/journal.ts': ['node:fs', 'node:fs/promises'],
   'electron/engine/plan-store.ts': ['node:fs', 'node:fs/promises'],
-  // The copy engine moves out of features/migration to system/ (issue 10 item 4, h11).
-  'electron/features/migration/copy/copy-file.ts': ['node:fs', 'node:fs/promises'],
-  'electron/features/migration/copy/copy-tree.ts': ['node:fs', 'node:fs/promises'],
-  'electron/features/migration/copy/ensure-dir.ts': ['node:fs', 'node:fs/promises'],
-  'electron/features/migration/copy/journal.ts': ['node:fs', 'node:fs/promises'],
-  'electron/features/migration/copy/walk-tree.ts': ['node:fs', 'node:fs/promises'],
+  // Steps around the copy engine (now electron/system/copy) that still stat and read paths themselves.
   'electron/features/migration/steps/content-copy.ts': ['node:fs', 'node:fs/promises'],
   'electron/features/installer/steps/copy-tree.ts': ['node:fs', 'node:fs/promises'],
   // Files read and written by features that do not yet take them from System's Files.
