@@ -49,7 +49,11 @@ export async function spcCommand(argv: readonly string[], io: CommandIo): Promis
       await writeSecretTextFile(values.out, text);
       io.out(`Wrote ${values.out} (mode 0600).`);
     } else {
-      io.out(text.trimEnd());
+      // A terminal, a scrollback or a CI log is not a place for the password: --out writes it 0600.
+      const pw = result.database?.password;
+      const shown = typeof pw === 'string' ? { ...result, database: { ...result.database, password: '***' } } : result;
+      io.out(JSON.stringify(shown, null, 2));
+      if (typeof pw === 'string') io.err('The database password is shown as ***: give --out FILE to write the settings with it (mode 0600).');
     }
     return ExitCode.ok;
   }

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,30 @@ describe.skipIf(!built)('attack 4: a share sub-folder naming a system folder (ne
     expect(r.out).toMatch(REFUSED);
     expect(r.code).toBe(2);
     expect(await everything()).toEqual(before);
+  });
+});
+
+describe.skipIf(!built)('attack 9: `spc import` printing the password (needs `npm run build`)', () => {
+  it('masks the password on the terminal and writes it only with --out, to a 0600 file', async () => {
+    const tmp = await createTempDir('spsetup-attack-');
+    try {
+      const parsed = parseSettings({
+        product: 'reference', cluster: { mode: 'create' }, database: { install: 'existing', host: '10.250.9.1', port: 4432, password: 'Pw-shown-nowhere' },
+        share: { root: '/srv/share' }, serviceAccount: { user: 'spref' }, hostname: 'central.example.com', plannedNodes: 3,
+      });
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+      const spc = join(tmp.path, 'spc.cfg');
+      await writeFile(spc, settingsToSpc(parsed.settings, 'Pw-shown-nowhere'), { mode: 0o600 });
+      const shown = await spsetup('spc', 'import', spc);
+      expect(shown.code).toBe(0);
+      expect(shown.out).not.toContain('Pw-shown-nowhere');
+      expect(shown.out).toContain('"password": "***"');
+      const out = join(tmp.path, 'imported.json');
+      expect((await spsetup('spc', 'import', spc, '--out', out)).code).toBe(0);
+      expect(JSON.parse(await readFile(out, 'utf8')).database.password).toBe('Pw-shown-nowhere');
+      expect((await stat(out)).mode & 0o777).toBe(0o600);
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });
