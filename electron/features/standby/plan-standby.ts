@@ -92,7 +92,8 @@ export async function prepareStandby(s: StandbySettings, sys: System, env: NodeJ
   const primary = primaryRef(s);
   // A folder of its own, private to the server account (the run journal beside it stays root-only).
   const passfile = `${s.stateDir}/replication/pgpass`;
-  const logFile = `${s.stateDir}/logs/${DATABASE_SERVICE}.log`;
+  // Not in logs/ (root-only): the server account opens its console log after dropping privileges.
+  const logFile = `${s.stateDir}/service-logs/${DATABASE_SERVICE}.log`;
   const service: ServiceDefinition = {
     name: DATABASE_SERVICE,
     displayName: 'PostgreSQL (spsetup replicated repository database)',
