@@ -43,11 +43,11 @@ const VOLATILE = [
   /\/Repository\/PostgreSQL\/data\/(?!postgresql\.conf$|pg_hba\.conf$)/,
 ];
 
-/** A snapshot keyed by paths with timestamps masked, without volatile content or run-time database files. */
+/** A snapshot keyed by paths with timestamps masked, without volatile content, run-time database files or the plans each run keeps (for rollback). */
 function stable(s: Snapshot): Snapshot {
   const files = Object.fromEntries(
     Object.entries(s.files)
-      .filter(([path]) => !/\/Repository\/PostgreSQL\/data\/(pg_wal|base|global|pg_stat|pg_xact|pg_multixact|pg_subtrans|pg_logical|postmaster)/.test(path) && !/\/(Log|logs)\/./.test(path))
+      .filter(([path]) => !/\/Repository\/PostgreSQL\/data\/(pg_wal|base|global|pg_stat|pg_xact|pg_multixact|pg_subtrans|pg_logical|postmaster)/.test(path) && !/\/(Log|logs)\/./.test(path) && !/\/state\/plans\//.test(path))
       .map(([path, e]) => [path.replace(/\d{4}-\d\d-\d\dT[\d-]+Z/g, 'TIME'), VOLATILE.some((re) => re.test(path)) ? { ...e, sha256: undefined } : e]),
   );
   return { ...s, files };

@@ -235,9 +235,11 @@ describe.skipIf(skip)(`site operations on a central and two rim nodes${skip ? ` 
     const conn = await server.connect({ database: 'QSR' });
     try {
       const deadline = Date.now() + 20_000;
+      // The restart just sent is the newest services operation (an earlier one has its own result for this node).
+      const [restart] = await conn.query<{ id: string }>(`SELECT id FROM spsetup.operations WHERE kind = 'services' ORDER BY requested_at DESC LIMIT 1`);
       let row: { state: string; message: string } | undefined;
       while (Date.now() < deadline && !row) {
-        row = (await conn.query<{ state: string; message: string }>(`SELECT r.state, r.message FROM spsetup.results r JOIN spsetup.operations o ON o.id = r.operation_id WHERE r.hostname = $1 AND o.kind = 'services' ORDER BY o.requested_at DESC LIMIT 1`, [c.ip]))[0];
+        row = (await conn.query<{ state: string; message: string }>(`SELECT state, message FROM spsetup.results WHERE operation_id = $1 AND hostname = $2`, [restart!.id, c.ip]))[0];
         if (!row) await new Promise((res) => setTimeout(res, 200));
       }
       expect(row?.state).toBe('expired');
