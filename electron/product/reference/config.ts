@@ -34,6 +34,18 @@ export const REFERENCE_READY_LINES: Readonly<Record<ReferenceServiceId, string>>
   printing: 'Printing service started',
 };
 
+/** The repository's API ports (the real product: QRS 4242, distribution 4444, certificate set-up 4570). */
+export interface ReferenceApiPorts {
+  /** HTTPS repository API with client certificates (central node). */
+  readonly qrs: number;
+  /** Certificate distribution (central node): rim nodes fetch their sealed certificate set here. */
+  readonly distribution: number;
+  /** Certificate set-up, 127.0.0.1 only (rim node): takes the one-time password. */
+  readonly certificateSetup: number;
+}
+
+export const DEFAULT_REFERENCE_API_PORTS: ReferenceApiPorts = { qrs: 24342, distribution: 24444, certificateSetup: 24570 };
+
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 export const DEFAULT_DATABASE_UNREACHABLE_TIMEOUT_MS = 60_000;
 
@@ -58,6 +70,8 @@ export interface ReferenceProductConfig {
   /** Absolute path of a 0600 file holding the vendor-format repository connection string. */
   readonly connectionStringFile: string;
   readonly ports: Readonly<Record<ReferenceServiceId, number>>;
+  /** The repository's API ports; the defaults when absent. Every node of a site uses the same. */
+  readonly apiPorts?: ReferenceApiPorts;
   /** Address the programs listen on; default 0.0.0.0. */
   readonly listenAddress?: string;
   readonly repository?: {
@@ -78,6 +92,7 @@ export interface ReferenceConfigInput {
   readonly dataDir: string;
   readonly share: ReferenceShareFolders;
   readonly ports?: Partial<Record<ReferenceServiceId, number>>;
+  readonly apiPorts?: Partial<ReferenceApiPorts>;
   readonly listenAddress?: string;
   readonly repository?: ReferenceProductConfig['repository'];
 }
@@ -92,6 +107,7 @@ export function buildReferenceConfig(input: ReferenceConfigInput): ReferenceProd
     logDir: join(input.dataDir, REFERENCE_LOG_DIR),
     connectionStringFile: join(input.dataDir, REFERENCE_CONNECTION_STRING_FILE),
     ports: { ...DEFAULT_REFERENCE_PORTS, ...input.ports },
+    ...(input.apiPorts === undefined ? {} : { apiPorts: { ...DEFAULT_REFERENCE_API_PORTS, ...input.apiPorts } }),
     ...(input.listenAddress === undefined ? {} : { listenAddress: input.listenAddress }),
     ...(input.repository === undefined ? {} : { repository: { ...input.repository } }),
   };
@@ -101,6 +117,11 @@ export function buildReferenceConfig(input: ReferenceConfigInput): ReferenceProd
 /** The configuration file's text for a node: the manifest's renderConfig. */
 export function renderReferenceConfig(input: ReferenceConfigInput): string {
   return `${JSON.stringify(buildReferenceConfig(input), null, 2)}\n`;
+}
+
+/** The API ports a node uses (the defaults where the file names none). */
+export function referenceApiPorts(config: Pick<ReferenceProductConfig, 'apiPorts'>): ReferenceApiPorts {
+  return config.apiPorts ?? DEFAULT_REFERENCE_API_PORTS;
 }
 
 /** The log file of one program. */
@@ -141,7 +162,7 @@ function positive(o: Obj, key: string, path: string, max: number): number | unde
 /** Checks a value against ReferenceProductConfig and returns it typed. */
 export function validateReferenceConfig(value: unknown): ReferenceProductConfig {
   if (!isObj(value)) fail('the file', 'must hold a JSON object');
-  onlyKeys(value, '', ['hostname', 'sharedPersistence', 'share', 'dataDir', 'logDir', 'connectionStringFile', 'ports', 'listenAddress', 'repository']);
+  onlyKeys(value, '', ['hostname', 'sharedPersistence', 'share', 'dataDir', 'logDir', 'connectionStringFile', 'ports', 'apiPorts', 'listenAddress', 'repository']);
   text(value, 'hostname', '');
   if (value['sharedPersistence'] !== true) fail('sharedPersistence', 'must be true');
   const share = value['share'];
@@ -156,6 +177,12 @@ export function validateReferenceConfig(value: unknown): ReferenceProductConfig 
   onlyKeys(ports, 'ports', REFERENCE_SERVICE_IDS);
   for (const id of REFERENCE_SERVICE_IDS) {
     if (positive(ports, id, 'ports.', 65535) === undefined) fail(`ports.${id}`, 'is required');
+  }
+  const apiPorts = value['apiPorts'];
+  if (apiPorts !== undefined) {
+    if (!isObj(apiPorts)) fail('apiPorts', 'must be an object');
+    onlyKeys(apiPorts, 'apiPorts', ['qrs', 'distribution', 'certificateSetup']);
+    for (const k of ['qrs', 'distribution', 'certificateSetup']) if (positive(apiPorts, k, 'apiPorts.', 65535) === undefined) fail(`apiPorts.${k}`, 'is required');
   }
   if (value['listenAddress'] !== undefined) text(value, 'listenAddress', '');
   const repo = value['repository'];

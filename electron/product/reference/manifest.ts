@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandTemplate, ProductManifest, ServiceSpec } from '../manifest.js';
 import { REPOSITORY_DATABASE } from '../../shared/repository-database.js';
 import {
+  DEFAULT_REFERENCE_API_PORTS,
   DEFAULT_REFERENCE_PORTS,
   REFERENCE_CONFIG_FILE,
   REFERENCE_CONNECTION_STRING_FILE,
@@ -74,7 +75,8 @@ export const referenceManifest: ProductManifest = {
   },
   services: [
     service('dispatcher', 'Reference Service Dispatcher', 1, [], 30_000),
-    service('repository', 'Reference Repository Service', 2, ['dispatcher'], 90_000),
+    // With the repository API, certificate distribution (central) and certificate set-up (rim, 127.0.0.1) ports.
+    { ...service('repository', 'Reference Repository Service', 2, ['dispatcher'], 90_000), ports: [DEFAULT_REFERENCE_PORTS.repository, ...Object.values(DEFAULT_REFERENCE_API_PORTS)] },
     service('proxy', 'Reference Proxy Service', 3, ['repository'], 30_000),
     service('engine', 'Reference Engine Service', 3, ['repository'], 30_000),
     service('scheduler', 'Reference Scheduler Service', 3, ['repository'], 30_000),

@@ -2,7 +2,8 @@
  * The reference product's repository service.
  * - `-bootstrap[=install] [-iscentral]`: creates the schema if missing and registers this node
  *   (central or rim); a second central node is refused (exit 3). Idempotent; exits 0.
- * - as a service: checks the node is registered, listens with /status, logs its readiness line,
+ * - as a service: checks the node is registered, starts its API endpoints (central: the HTTPS
+ *   repository API and the certificate distribution; rim: the certificate set-up), listens with /status, logs its readiness line,
  *   heartbeats (nodes.last_seen), and exits 1 once the database stays unreachable for the
  *   configured time (the guide's known issue; the service manager restarts it).
  */
@@ -12,6 +13,8 @@ import { connectClient, connectWithRetry, describeDbError } from '../runtime/db.
 import { EXIT, runProgram, type ProgramContext } from '../runtime/program.js';
 import { bootstrapRepository, readNode, touchNode } from '../runtime/schema.js';
 import { serveStatus } from '../runtime/service.js';
+import { ensureCentralNode, seedCentral } from '../runtime/qrs-store.js';
+import { ensureCentralCertificates, startRepositoryApi } from '../runtime/repository-api.js';
 
 const APP = 'reference-repository';
 
@@ -26,6 +29,13 @@ async function bootstrap(ctx: ProgramContext): Promise<number> {
     const as = result.isCentral ? 'central' : 'rim';
     const what = { registered: `Node ${hostname} registered as ${as} node`, promoted: `Node ${hostname} is now the central node`, unchanged: `Node ${hostname} already registered as ${as} node; nothing to change` };
     ctx.log.info(what[result.action]);
+    if (result.isCentral) {
+      // The central node is the site's certificate authority and holds the repository API's objects.
+      if (await ensureCentralCertificates(ctx.config.dataDir, hostname)) ctx.log.info('Site certificate authority and the central node certificate created');
+      await ensureCentralNode(client, hostname);
+      const seeded = await seedCentral(client, ctx.config.dataDir);
+      if (seeded > 0) ctx.log.info(`Repository objects of a new site created (${seeded})`);
+    }
     return EXIT.ok;
   } finally {
     await client.end().catch(() => {});
@@ -61,6 +71,7 @@ async function serve(ctx: ProgramContext): Promise<'serve'> {
     return ctx.shutdown(EXIT.failed, `Node ${hostname} is not registered in the repository database; run the repository bootstrap first`);
   }
   await touchNode(client, hostname);
+  await startRepositoryApi(ctx, node.is_central);
   let lastHeartbeat = new Date();
   let unreachableSince: number | undefined;
   let timer: NodeJS.Timeout | undefined;

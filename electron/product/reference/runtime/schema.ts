@@ -3,6 +3,7 @@
  * exact quoted mixed-case names the guide truncates, so the migration's TRUNCATE runs for real.
  */
 import type pg from 'pg';
+import { QRS_SCHEMA_SQL } from './qrs-store.js';
 
 /** The tables the guide truncates when moving from synchronized to shared persistence. */
 export const SYNC_TABLES = [
@@ -54,6 +55,8 @@ const SCHEMA_SQL = [
      "ID" bigserial PRIMARY KEY, "BinaryDeleteID" bigint REFERENCES "BinaryDeletes" ("ID"), "Name" text, "Value" text)`,
   `CREATE TABLE IF NOT EXISTS "BinarySyncRuleEvaluations" (
      "ID" bigserial PRIMARY KEY, "AppID" bigint REFERENCES apps (id) ON DELETE CASCADE, "HostName" text, "Result" boolean)`,
+  // The repository API's objects (node configurations and registrations, data connections, rules).
+  ...QRS_SCHEMA_SQL,
 ];
 
 /** Another node is already central; the bootstrap changes nothing. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReferenceServiceId } from '../config.js';
+import { certificatesInstalled } from './certificates.js';
 import { UsageError } from './args.js';
 import { EXIT, readyLine, runProgram, type ProgramContext } from './program.js';
 import { startStatusServer, stopStatusServer } from './status-server.js';
@@ -21,6 +22,8 @@ export async function serveStatus(ctx: ProgramContext, status: () => Readonly<Re
     state: ctx.stopping() ? 'stopping' : 'running',
     startedAt,
     pid: process.pid,
+    // Until the node's certificates are installed its services are not part of the site.
+    registered: certificatesInstalled(ctx.config.dataDir),
     ...status(),
   }));
   ctx.onStop(async () => {
