@@ -1,6 +1,6 @@
 /** The part every applying command shares: preflight shown, plan reviewed, confirmation, progress, summary. */
 import { createInterface } from 'node:readline/promises';
-import { ExitCode, UserError } from '../shared/errors.js';
+import { ExitCode, UserError, exitCodeForRun } from '../shared/errors.js';
 import type { CheckOutcome } from '../shared/ipc.js';
 import type { Plan, ProgressEvent } from '../shared/plan.js';
 import type { RunResult } from '../engine/runner.js';
@@ -8,10 +8,10 @@ import type { Reporter } from '../features/installer/reporter.js';
 import { renderPlan, renderPreflight, renderSummary } from './render.js';
 import type { CommandIo } from './commands/io.js';
 
-/** The exit code of a finished run: a rollback that had to leave changes in place did not finish its job. */
+/** The exit code of a finished run (errors.ts: 1 only when it changed something; a rollback that left changes is 1). */
 export function exitFor(result: RunResult): number {
-  if (result.outcome === 'rolled-back') return result.unchanged.length ? ExitCode.applyFailed : ExitCode.ok;
-  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
+  const left = result.outcome === 'rolled-back' ? result.unchanged.length : 0;
+  return exitCodeForRun({ outcome: result.outcome, touched: result.touched, left, ...(result.error ? { error: result.error } : {}) });
 }
 
 /** Asks a yes/no question when a person is at the terminal; false otherwise. */

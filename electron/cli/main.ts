@@ -46,8 +46,9 @@ Commands:
   site folders show|set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S]
   node-agent --config F                         the node agent service (registered by the install)
 
-Exit codes: 0 done; 1 apply failed (resume possible); 2 invalid input (nothing changed);
-3 preflight failed (nothing changed); 4 stale plan (make it again); 70 internal error (a bug: send the log).`;
+Exit codes: 0 done; 1 failed after changing something (resume or roll back); 2 invalid input
+(nothing changed); 3 not ready: a preflight check, or a step that failed before any change (nothing
+changed); 4 stale plan (make it again); 70 internal error (a bug: send the log).`;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   plan: async () => planCommand,

@@ -89,7 +89,7 @@ export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<Ru
           journal.append({ type: 'run-finished', outcome: 'failed' });
           emit({ kind: 'step-failed', stepId: step.id, error });
           emit({ kind: 'run-finished', outcome: 'failed', changed: undone, unchanged: kept, error });
-          return { runId, outcome: 'failed', changed: undone, unchanged: kept, error, failedStep: step.id };
+          return { runId, outcome: 'failed', changed: undone, unchanged: kept, touched: true, error, failedStep: step.id };
         }
       }
       if (left) {
@@ -104,7 +104,7 @@ export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<Ru
     }
     journal.append({ type: 'run-finished', outcome: 'rolled-back' });
     emit({ kind: 'run-finished', outcome: 'rolled-back', changed: undone, unchanged: kept });
-    return { runId, outcome: 'rolled-back', changed: undone, unchanged: kept };
+    return { runId, outcome: 'rolled-back', changed: undone, unchanged: kept, touched: undone.length > 0 };
   } finally {
     release();
   }

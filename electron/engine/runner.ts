@@ -3,7 +3,7 @@
  * kill, refuses stale plans (rollback: rollback.ts), and stops between steps when cancelled.
  */
 import { randomUUID } from 'node:crypto';
-import { UserError, toErrorInfo, type ErrorInfo } from '../shared/errors.js';
+import { UserError, afterChange, toErrorInfo, type ErrorInfo } from '../shared/errors.js';
 import type { Plan, PlannedStep, ProgressEvent, RunMode, RunOutcome } from '../shared/plan.js';
 import { staleReason } from './basis.js';
 import { changedFacts, fingerprintFacts } from './fingerprint.js';
@@ -31,6 +31,8 @@ export interface RunResult {
   readonly outcome: RunOutcome;
   readonly changed: readonly string[];
   readonly unchanged: readonly string[];
+  /** Whether this run (or an earlier run of the plan it resumed) may have changed the machine: a step changed, or one failed inside its apply. */
+  readonly touched: boolean;
   readonly error?: ErrorInfo;
   readonly failedStep?: string;
 }
@@ -142,10 +144,11 @@ async function run<Sys>(plan: Plan, mode: RunMode, records: Map<string, StepReco
   const changed: string[] = [];
   const unchanged: string[] = [];
   const total = plan.steps.length;
+  let applying = false;
   const finish = (outcome: RunOutcome, error?: ErrorInfo, failedStep?: string): RunResult => {
     journal.append({ type: 'run-finished', outcome });
     emit(error ? { kind: 'run-finished', outcome, changed, unchanged, error } : { kind: 'run-finished', outcome, changed, unchanged });
-    const base = { runId, outcome, changed, unchanged };
+    const base = { runId, outcome, changed, unchanged, touched: changed.length > 0 || applying };
     return error ? { ...base, error, ...(failedStep ? { failedStep } : {}) } : base;
   };
   try {
@@ -169,7 +172,9 @@ async function run<Sys>(plan: Plan, mode: RunMode, records: Map<string, StepReco
         let undo: Record<string, unknown> | undefined;
         if (check.action !== 'noop') {
           ctx.log(check.summary);
+          applying = true;
           undo = (await kind.apply(params, ctx)) ?? undefined;
+          applying = false;
         }
         await kind.verify(params, ctx);
         const didChange = check.action !== 'noop';
@@ -184,6 +189,9 @@ async function run<Sys>(plan: Plan, mode: RunMode, records: Map<string, StepReco
       }
     }
     return finish('done');
+  } catch (err) {
+    // Only the journal or the plan store can throw here (a full or read-only state folder): after a change, exit 1.
+    throw changed.length > 0 || applying ? afterChange(err) : err;
   } finally {
     release();
   }

@@ -3,6 +3,7 @@ import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { UserError } from '../shared/errors.js';
 import type { Network } from './types.js';
+import { findPortOwner, type PortOwner } from './port-owner.js';
 
 /** Network probes with Node's net, dns and os modules. */
 export class NodeNetwork implements Network {
@@ -36,6 +37,11 @@ export class NodeNetwork implements Network {
   /** This machine's addresses (IPv4 and IPv6, loopback included). */
   localAddresses(): readonly string[] {
     return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  }
+
+  /** The process listening on `port` (Linux, through /proc; elsewhere undefined). */
+  async portOwner(port: number): Promise<PortOwner | undefined> {
+    return process.platform === 'linux' ? findPortOwner(port) : undefined;
   }
 
   /** Whether nothing listens on `port` (all addresses when `host` is omitted), by trying to listen on it. */

@@ -5,7 +5,8 @@ import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { removeEmptyDirectory } from './remove-empty-dir.js';
 import { UserError } from '../shared/errors.js';
-import type { Access, FileStat, Files, Processes } from './types.js';
+import { onPath, toFsError } from './fs-errors.js';
+import type { Access, FileStat, FileSystemSpace, Files, Processes } from './types.js';
 
 /** Mode of a new file written without an explicit mode. */
 const defaultFileMode = 0o644;
@@ -28,7 +29,7 @@ export class PosixFiles implements Files {
       };
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw toFsError(err, path);
     }
   }
 
@@ -38,7 +39,7 @@ export class PosixFiles implements Files {
       return await readFile(path, 'utf8');
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw toFsError(err, path);
     }
   }
 
@@ -47,6 +48,10 @@ export class PosixFiles implements Files {
    * rename over the target. Without `access`, an existing file keeps its mode and owner.
    */
   async writeAtomic(path: string, content: string | Uint8Array, access?: Access): Promise<void> {
+    await onPath(resolve(path), () => this.writeAtomicAt(path, content, access), 'write');
+  }
+
+  private async writeAtomicAt(path: string, content: string | Uint8Array, access?: Access): Promise<void> {
     const target = resolve(path);
     const dir = dirname(target);
     const previous = await this.stat(target);
@@ -80,6 +85,10 @@ export class PosixFiles implements Files {
 
   /** Copies `path` to `<backupDir>/<name>.<timestamp>.bak` keeping mode, owner and mtime; undefined when `path` is missing. */
   async backup(path: string, backupDir: string): Promise<string | undefined> {
+    return onPath(backupDir, () => this.backupTo(path, backupDir), `back ${path} up in`);
+  }
+
+  private async backupTo(path: string, backupDir: string): Promise<string | undefined> {
     const source = await this.stat(path);
     if (!source) return undefined;
     if (source.kind !== 'file') {
@@ -108,7 +117,7 @@ export class PosixFiles implements Files {
     if (existing && existing.kind !== 'dir') {
       throw new UserError('conflict', `Cannot create folder ${path}: a file with that name exists.`, 'Remove or rename the file, or choose another folder.');
     }
-    if (!existing) await mkdir(path, { recursive: true });
+    if (!existing) await onPath(path, () => makeDir(path), 'create the folder');
     if (access) await this.setAccess(path, access);
   }
 
@@ -118,7 +127,7 @@ export class PosixFiles implements Files {
    */
   async setAccess(path: string, access: Access, recursive = false): Promise<void> {
     const ids = await this.resolveIds(access);
-    await this.applyAccess(path, access.mode, ids, recursive, true);
+    await onPath(path, () => this.applyAccess(path, access.mode, ids, recursive, true), 'set the permissions of');
   }
 
   /** Mode, owner and group all apply here (grants are Windows'). */
@@ -164,18 +173,27 @@ export class PosixFiles implements Files {
 
   /** Removes a file or a whole tree; nothing happens when it does not exist. */
   async remove(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+    await onPath(path, () => rm(path, { recursive: true, force: true }), 'remove');
   }
 
   /** Removes a folder only when it is empty; false when it holds something. */
   async removeEmptyDir(path: string): Promise<boolean> {
-    return removeEmptyDirectory(path);
+    return onPath(path, () => removeEmptyDirectory(path), 'remove the folder');
   }
 
   /** Bytes available to unprivileged users on the file system holding `path`. */
   async freeBytes(path: string): Promise<number> {
     const s = await statfs(path);
     return Number(s.bavail) * Number(s.bsize);
+  }
+
+  /** statfs and st_dev of `path` (it must exist). */
+  async space(path: string): Promise<FileSystemSpace> {
+    return onPath(path, async () => {
+      const [fsStat, st] = await Promise.all([statfs(path), stat(path)]);
+      const files = Number(fsStat.files);
+      return { freeBytes: Number(fsStat.bavail) * Number(fsStat.bsize), ...(files > 0 ? { freeInodes: Number(fsStat.ffree) } : {}), device: String(st.dev) };
+    }, 'look at the file system of');
   }
 
   private async resolveIds(access: Access | undefined): Promise<{ uid?: number; gid?: number }> {
@@ -211,6 +229,24 @@ export class PosixFiles implements Files {
     if (recursive && s.isDirectory()) {
       for (const entry of await readdir(path)) await this.applyAccess(join(path, entry), mode, ids, true, false);
     }
+  }
+}
+
+/**
+ * mkdir -p one level at a time: a recursive mkdir reports ENOENT for a file system that is out of
+ * inodes (or space), hiding the cause; a plain mkdir reports ENOSPC.
+ */
+async function makeDir(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(path)).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(path) === path) throw err;
+    await makeDir(dirname(path));
+    await mkdir(path).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
   }
 }
 

@@ -51,6 +51,15 @@ export interface Files {
   /** Removes a folder only when it is empty (or already gone); false when it holds something. */
   removeEmptyDir(path: string): Promise<boolean>;
   freeBytes(path: string): Promise<number>;
+  /** Free bytes and inodes (undefined where the file system has no inode count) of the file system holding `path`, and which file system that is. */
+  space(path: string): Promise<FileSystemSpace>;
+}
+
+export interface FileSystemSpace {
+  readonly freeBytes: number;
+  readonly freeInodes?: number;
+  /** Identifies the file system (POSIX: st_dev; Windows: the volume root), so needs on one file system add up. */
+  readonly device: string;
 }
 
 export interface ExecOptions {
@@ -144,6 +153,8 @@ export interface Network {
   localAddresses(): readonly string[];
   /** Whether nothing listens on the port on this machine. */
   isPortFree(port: number, host?: string): Promise<boolean>;
+  /** The process listening on a TCP port (undefined when none, or where it cannot be told). */
+  portOwner(port: number): Promise<{ readonly pid: number; readonly program: string } | undefined>;
 }
 
 /** Protected storage for secrets the installed product needs at run time (e.g. the connection string). */

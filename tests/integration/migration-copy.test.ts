@@ -171,8 +171,8 @@ describe('copyTree: failures', () => {
     const journal = path.join(root, 'apps.jsonl');
     const err = await copyTree({ source: apps.source, target: path.join(share, 'Apps'), journalPath: journal }).catch((e: unknown) => e);
     expect(err, String(err)).toBeInstanceOf(UserError);
-    expect((err as UserError).code).toBe('permission-denied');
-    expect((err as UserError).message).toBe(`Cannot write ${path.join(share, 'Apps')}: the target is read-only.`);
+    expect((err as UserError).code).toBe('filesystem');
+    expect((err as UserError).message).toBe(`Cannot write ${path.join(share, 'Apps')}: the file system is read-only.`);
     expect((err as UserError).fix).toMatch(/writable/);
     expect(await readdir(share)).toEqual([]);
     expect(existsSync(journal)).toBe(false);

@@ -7,6 +7,7 @@ import { applyDatabasePreparation, prepareDatabaseServer } from '../../features/
 import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../app/compose.js';
 import { renderPlan, renderSummary } from '../render.js';
+import { exitFor } from '../apply-prepared.js';
 import { openRunReporter } from '../../app/run-reporter.js';
 import type { CommandIo } from './io.js';
 
@@ -61,5 +62,5 @@ export async function dbCommand(argv: readonly string[], io: CommandIo): Promise
   reporter.say(renderPlan(prepared.plan));
   const result = await applyDatabasePreparation(prepared, ctx, { onEvent: (e) => reporter.event(e) });
   reporter.say(renderSummary(result, reporter.logFiles, result.outcome === 'done' ? 'create the cluster on the central node with database.install "existing".' : 'fix the cause above and run the command again.'));
-  return result.outcome === 'done' ? ExitCode.ok : ExitCode.applyFailed;
+  return exitFor(result);
 }

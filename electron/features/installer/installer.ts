@@ -17,7 +17,7 @@ import { gatherFacts } from './facts.js';
 import { resolveLayout, type NodeLayout } from './layout.js';
 import { resolveSecrets } from './load-settings.js';
 import { planInstall } from './planner.js';
-import { runPreflight } from './preflight.js';
+import { checkPlanSpace, runPreflight } from './preflight.js';
 import { createStepRegistry } from './step-kinds.js';
 import { spsetupEntry } from '../site/agent-config.js';
 
@@ -82,7 +82,8 @@ export async function prepareInstall(settings: Settings, ctx: InstallerContext):
       secret: (name) => secrets.get(name) ?? '',
     }),
   ]);
-  return { plan, preflight, layout, secrets };
+  // Room on each file system is measured against the plan: only what its changing steps write.
+  return { plan, preflight: [...preflight, await checkPlanSpace(ctx.sys, plan, layout)], layout, secrets };
 }
 
 export interface RunHooks {

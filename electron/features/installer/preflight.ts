@@ -10,9 +10,10 @@ import type { System } from '../../system/system.js';
 import type { NodeFacts } from './facts.js';
 import { neededPorts } from './facts.js';
 import type { NodeLayout } from './layout.js';
+import type { Plan } from '../../shared/plan.js';
+import { checkSpace, planSpaceNeeds } from './space-check.js';
 
 const CHECK_TIMEOUT_MS = 15_000;
-const MIN_FREE_BYTES = 512 * 1024 * 1024;
 
 export interface PreflightInput {
   readonly settings: Settings;
@@ -49,6 +50,11 @@ async function nearestExisting(sys: System, path: string): Promise<string> {
   let p = path;
   while (!(await sys.files.stat(p)) && dirname(p) !== p) p = dirname(p);
   return p;
+}
+
+/** Free space and inodes on every file system the plan writes to, against what its changing steps need there. */
+export async function checkPlanSpace(sys: System, plan: Plan, layout: NodeLayout): Promise<CheckOutcome> {
+  return runCheck({ id: 'space', title: 'Free space and inodes', run: async () => checkSpace(sys, await planSpaceNeeds(plan, layout)) });
 }
 
 /** The checks for these settings, all run in parallel. */
@@ -146,9 +152,8 @@ function preflightChecks(sys: System, { settings, layout, facts, secrets }: Pref
       run: async () => {
         const target = await nearestExisting(sys, layout.installDir);
         if (!(await sys.files.canWrite(target))) fail(`Cannot write to ${target}.`, 'Choose another installation location, or fix its permissions.');
-        const free = await sys.files.freeBytes(target);
-        if (free < MIN_FREE_BYTES) fail(`Only ${Math.round(free / 1048576)} MiB free at ${target}; ${MIN_FREE_BYTES / 1048576} MiB are needed.`, 'Free some space or choose another location.');
-        return `${layout.installDir} is writable with ${Math.round(free / 1073741824)} GiB free.`;
+        // Whether there is room for what the plan writes is the space check's (checkPlanSpace).
+        return `${layout.installDir} is writable.`;
       },
     },
     { id: 'share', title: 'Shared folder', run: () => checkShare(sys, layout, facts.accountExists) },

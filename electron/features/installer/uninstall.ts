@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import type { Settings } from '../../shared/settings.js';
 import { joinPath } from '../../shared/settings.js';
 import { acquireRunLock } from '../../engine/plan-store.js';
+import { afterChange } from '../../shared/errors.js';
 import type { InstallerContext } from './installer.js';
 import { layoutFor } from './installer.js';
 import { NODE_AGENT_SERVICE } from '../site/agent-config.js';
@@ -87,15 +88,20 @@ export async function uninstallNode(settings: Settings, ctx: InstallerContext, o
     const { sys } = ctx;
     const removedServices: string[] = [];
     const removedPaths: string[] = [];
-    for (const s of plan.services) {
-      options.log(`Stopping and removing ${s.displayName}.`);
-      await sys.services.stop(s.name).catch(() => undefined);
-      await sys.services.remove(s.name);
-      removedServices.push(s.name);
-    }
-    for (const path of plan.remove) {
-      await sys.files.remove(path);
-      removedPaths.push(path);
+    try {
+      for (const s of plan.services) {
+        options.log(`Stopping and removing ${s.displayName}.`);
+        await sys.services.stop(s.name).catch(() => undefined);
+        await sys.services.remove(s.name);
+        removedServices.push(s.name);
+      }
+      for (const path of plan.remove) {
+        await sys.files.remove(path);
+        removedPaths.push(path);
+      }
+    } catch (err) {
+      // Stopping a service already changed the machine: the command exits 1 (run it again to finish).
+      throw afterChange(err);
     }
     return { removedServices, removedPaths, kept: plan.kept };
   } finally {

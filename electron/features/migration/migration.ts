@@ -20,7 +20,7 @@ import { layoutFor } from '../installer/installer.js';
 import type { NodeLayout } from '../installer/layout.js';
 import { resolveSecrets } from '../installer/load-settings.js';
 import { planInstall } from '../installer/planner.js';
-import { runPreflight } from '../installer/preflight.js';
+import { checkPlanSpace, runPreflight } from '../installer/preflight.js';
 import { createStepRegistry } from '../installer/step-kinds.js';
 import type { System } from '../../system/system.js';
 import { contentLayout } from './content-layout.js';
@@ -123,7 +123,7 @@ export async function prepareMigration(file: MigrationFile, ctx: InstallerContex
   const preflight = rawPreflight.map((c) =>
     !c.ok && c.id === 'database' && fixesListener && /max_connections/.test(c.message) ? { id: c.id, title: c.title, ok: true, message: `${c.message} The migration sets it (step database-listener).` } : c,
   );
-  return { detected, settings: migrateSettings, plan, preflight, layout, secrets };
+  return { detected, settings: migrateSettings, plan, preflight: [...preflight, await checkPlanSpace(ctx.sys, plan, layout)], layout, secrets };
 }
 
 /** Applies a prepared migration; refuses while preflight fails or when the machine changed since planning. */

@@ -1,5 +1,6 @@
 /** Turns file system errors of a copy into UserErrors that name the file and the fix. */
 import { UserError } from '../../shared/errors.js';
+import { outOfInodes } from '../fs-errors.js';
 
 /** Which side of the copy failed. */
 export type CopySide = 'read' | 'write';
@@ -15,15 +16,15 @@ export function toCopyError(err: unknown, side: CopySide, filePath: string): unk
     case 'ENOSPC':
     case 'EDQUOT':
       return new UserError(
-        'apply-failed',
-        `Not enough space to copy ${filePath}.`,
+        'filesystem',
+        code === 'ENOSPC' && outOfInodes(filePath) ? `Cannot copy ${filePath}: its file system has no free inodes left (too many files).` : `Not enough space to copy ${filePath}: its file system is full.`,
         `Free space on the target (or raise its quota), then run the copy again. ${RESUME_NOTE}`,
         { path: filePath, errno: code },
       );
     case 'EROFS':
       return new UserError(
-        'permission-denied',
-        `Cannot write ${filePath}: the target is read-only.`,
+        'filesystem',
+        `Cannot write ${filePath}: the file system is read-only.`,
         `Make the share folder writable (share and file system permissions), then run the copy again. ${RESUME_NOTE}`,
         { path: filePath, errno: code },
       );

@@ -13,7 +13,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm, stat, statfs, unlink, utimes } from 'node:fs/promises';
 import { win32 } from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import type { Access, FileStat, Files } from '../types.js';
+import type { Access, FileStat, FileSystemSpace, Files } from '../types.js';
 import { aclAllowsCreateDelete, aclSatisfies, everyoneGroups, readAcl, setAclGrants, setPrivateAcl } from './acl.js';
 import type { CommandRunner } from './command-runner.js';
 import { normalizeWindowsPath } from './paths.js';
@@ -185,6 +185,11 @@ export class WindowsFiles implements Files {
   async freeBytes(path: string): Promise<number> {
     const s = await statfs(this.fs(path));
     return Number(s.bavail) * Number(s.bsize);
+  }
+
+  /** Free bytes of the volume holding `path`; NTFS has no inode limit to report. */
+  async space(path: string): Promise<FileSystemSpace> {
+    return { freeBytes: await this.freeBytes(path), device: win32.parse(path).root.toLowerCase() };
   }
 
   private fs(path: string): string {

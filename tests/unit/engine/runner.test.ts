@@ -11,10 +11,11 @@ import { readJournal } from '../../../electron/engine/journal.js';
 import type { ProgressEvent } from '../../../electron/shared/plan.js';
 
 // A step kind over real files: writes `text` (optionally with a secret appended) to `path`.
-const writeStep = defineStepKind<z.ZodObject<{ path: z.ZodString; text: z.ZodString; withSecret: z.ZodOptional<z.ZodBoolean> }>, { failOn?: string }>({
+const writeStep = defineStepKind<z.ZodObject<{ path: z.ZodString; text: z.ZodString; withSecret: z.ZodOptional<z.ZodBoolean> }>, { failOn?: string; failCheck?: string }>({
   kind: 'write',
   params: z.object({ path: z.string(), text: z.string(), withSecret: z.boolean().optional() }),
-  async check(p) {
+  async check(p, ctx) {
+    if (ctx.sys.failCheck === p.path) throw new Error(`cannot read ${p.path}`);
     const want = p.text;
     if (!existsSync(p.path)) return { action: 'create', summary: `create ${p.path}` };
     return readFileSync(p.path, 'utf8').startsWith(want) ? { action: 'noop', summary: 'same' } : { action: 'update', summary: `update ${p.path}` };
@@ -39,14 +40,14 @@ describe('runner', () => {
   let dir: string;
   let stateDir: string;
   const SECRET = 'pa$$ wörd&<>';
-  const registry = new StepRegistry<{ failOn?: string }>([writeStep]);
+  const registry = new StepRegistry<{ failOn?: string; failCheck?: string }>([writeStep]);
   const draft = (paths: string[]) => ({
     title: 'test',
     secrets: ['db'],
     warnings: [],
     steps: paths.map((p, i) => ({ id: `s${i}`, kind: 'write', title: `write ${i}`, params: { path: p, text: `content-${i}`, withSecret: i === 0 } })),
   });
-  const options = (sys: { failOn?: string }, events: ProgressEvent[] = []) => ({
+  const options = (sys: { failOn?: string; failCheck?: string }, events: ProgressEvent[] = []) => ({
     registry,
     sys,
     stateDir,
@@ -109,6 +110,23 @@ describe('runner', () => {
     expect(readJournal(stateDir).filter((e) => e.type === 'step-started' && e.stepId === 's0')).toHaveLength(1);
   });
 
+  it('says whether a failed run touched the machine: not when the first step fails in its check, yes once a step applied (issue 13: exit 1 only then)', async () => {
+    const files = [join(dir, 'a'), join(dir, 'b')];
+    const plan = await previewPlan(draft(files), {}, registry, { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET });
+    // The first apply throws: it may have changed something.
+    const inApply = await applyPlan(plan, options({ failOn: files[0] }));
+    expect([inApply.outcome, inApply.touched, inApply.changed]).toEqual(['failed', true, []]);
+    // Resumed while the fault is still there, its check throws before any apply: nothing touched.
+    const blocked = await resumePlan(options({ failCheck: files[0] }));
+    expect([blocked.outcome, blocked.touched, blocked.changed]).toEqual(['failed', false, []]);
+    // Once a step changed something, a later failure touched the machine.
+    const second = await resumePlan(options({ failOn: files[1] }));
+    expect([second.outcome, second.touched, second.changed]).toEqual(['failed', true, ['s0']]);
+    // A resume of that run carries the earlier change: still touched even when it fails in a check.
+    const third = await resumePlan(options({ failCheck: files[1] }));
+    expect([third.outcome, third.touched, third.changed]).toEqual(['failed', true, ['s0']]);
+  });
+
   it('rolls back changed steps in reverse order', async () => {
     const files = [join(dir, 'a'), join(dir, 'b')];
     writeFileSync(files[1]!, 'original');
@@ -151,7 +169,7 @@ describe('runner', () => {
       apply: async (p) => writeFileSync(p.path, ''),
       verify: async () => undefined,
     });
-    const reg = new StepRegistry<{ failOn?: string }>([writeStep, noUndo]);
+    const reg = new StepRegistry<{ failOn?: string; failCheck?: string }>([writeStep, noUndo]);
     const a = join(dir, 'a');
     const t = join(dir, 't');
     const d = { title: 't', secrets: ['db'], warnings: [], steps: [

@@ -23,7 +23,7 @@ describe('copy errors', () => {
 
   it('reports a read-only target', () => {
     const e = toCopyError(fsErr('EROFS'), 'write', '/share/Apps') as UserError;
-    expect(e.code).toBe('permission-denied');
+    expect(e.code).toBe('filesystem');
     expect(e.message).toMatch(/read-only/);
   });
 
