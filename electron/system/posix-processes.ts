@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { unwatchGroup, watchGroup } from './child-reaper.js';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
@@ -119,7 +120,10 @@ function buildEnv(env: ExecOptions['env']): NodeJS.ProcessEnv | undefined {
   return merged;
 }
 
-/** spawn without a shell, in its own process group so a timeout kills the whole tree (runuser and its child). */
+/**
+ * spawn without a shell, in its own process group so a timeout kills the whole tree (runuser and
+ * its child), and registered with the reaper so the tree dies with the installer too.
+ */
 function spawnCaptured(cmd: string, argv: string[], options: ExecOptions, timeoutMs: number): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, {
@@ -129,6 +133,12 @@ function spawnCaptured(cmd: string, argv: string[], options: ExecOptions, timeou
       detached: true,
       shell: false,
     });
+    const group = child.pid;
+    if (group !== undefined) {
+      watchGroup(group);
+      // Once the leader is gone, what is left in its group was meant to stay (pg_ctl's server, say).
+      child.once('exit', () => unwatchGroup(group));
+    }
     const out = new Capture();
     const err = new Capture();
     let timedOut = false;

@@ -8,7 +8,11 @@ import { secretRef } from './params.js';
 
 const params = z.object({ binDir: z.string(), dataDir: z.string(), superuser: z.string(), superuserPassword: secretRef, osUser: z.string() });
 
-const hasCluster = async (sys: System, dataDir: string) => (await sys.files.stat(`${dataDir}/PG_VERSION`))?.kind === 'file';
+/** Set before initdb starts and removed once it finished: while it is there, the cluster is half made. */
+const markerOf = (dataDir: string) => `${dirname(dataDir)}/.spsetup-initdb-started`;
+
+/** A finished cluster: PG_VERSION (which initdb writes early) and no marker of an initdb that never finished. */
+const hasCluster = async (sys: System, dataDir: string) => (await sys.files.stat(`${dataDir}/PG_VERSION`))?.kind === 'file' && !(await sys.files.stat(markerOf(dataDir)));
 
 /** The `pg-initdb` step kind. */
 export const pgInitdbStep = defineStepKind<typeof params, System>({
@@ -16,10 +20,11 @@ export const pgInitdbStep = defineStepKind<typeof params, System>({
   params,
   async check(p, { sys }) {
     if (await hasCluster(sys, p.dataDir)) return { action: 'noop', summary: `A database cluster exists in ${p.dataDir}` };
+    if (await sys.files.stat(markerOf(p.dataDir))) return { action: 'update', summary: `Redo the database cluster in ${p.dataDir}: an earlier initdb was interrupted (owned by ${p.osUser}, superuser ${p.superuser})` };
     return { action: 'create', summary: `Initialise a database cluster in ${p.dataDir} owned by ${p.osUser}, superuser ${p.superuser}` };
   },
   async apply(p, { sys, secret }) {
-    const marker = `${dirname(p.dataDir)}/.spsetup-initdb-started`;
+    const marker = markerOf(p.dataDir);
     if (await sys.files.stat(p.dataDir)) {
       // Only a directory our own interrupted initdb left behind may be cleared; anything else is not ours.
       if (!(await sys.files.stat(marker))) {
