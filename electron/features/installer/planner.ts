@@ -175,6 +175,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
       serviceRunningStep.draft('start-services', 'Start the services in order', {
         services: product.map(({ spec, def, readinessLog }) => ({ name: def.name, readiness: { ...spec!.readiness, logFile: readinessLog } })),
         host: LOOPBACK,
+        database: { host: input.repositoryHost, port: db.port },
       }),
     );
   } else {

@@ -1,10 +1,11 @@
 /** Step kinds: the product's bootstrap commands (central with -iscentral, rim without), and the final registration check. */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
-import { defineStepKind } from '../../../engine/step-kind.js';
+import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { repositoryConnection } from './params.js';
 import { readRegistration } from './repository.js';
+import { explainDatabaseDown } from './diagnose.js';
 
 const registration = { repository: repositoryConnection, registrationQuery: z.string(), hostname: z.string(), isCentral: z.boolean() };
 const bootstrapParams = z.object({ commands: z.array(z.object({ file: z.string(), args: z.array(z.string()) })), user: z.string(), cwd: z.string(), ...registration });
@@ -26,17 +27,21 @@ export const bootstrapStep = defineStepKind<typeof bootstrapParams, System>({
     return { action: 'run', summary: `Run ${p.commands.map(describeCommand).join('; ')} as ${p.user}` };
   },
   async apply(p, ctx) {
-    for (const [i, c] of p.commands.entries()) {
-      ctx.log(`Running ${[c.file, ...c.args].join(' ')} as ${p.user}.`);
-      const r = await ctx.sys.processes.run(c.file, c.args, { user: p.user, cwd: p.cwd, timeoutMs: 180_000, secrets: [ctx.secret(p.repository.password.secret)] });
-      for (const line of r.stdout.trim().split('\n').filter(Boolean).slice(-5)) ctx.log(`  ${line}`);
-      ctx.progress(((i + 1) / p.commands.length) * 100);
-    }
+    await explainDatabaseDown(ctx.sys, p.repository, () => runBootstrap(p, ctx));
   },
   async verify(p, ctx) {
-    await verifyRegistered(p, ctx);
+    await explainDatabaseDown(ctx.sys, p.repository, () => verifyRegistered(p, ctx));
   },
 });
+
+async function runBootstrap(p: z.infer<typeof bootstrapParams>, ctx: StepContext<System>): Promise<void> {
+  for (const [i, c] of p.commands.entries()) {
+    ctx.log(`Running ${[c.file, ...c.args].join(' ')} as ${p.user}.`);
+    const r = await ctx.sys.processes.run(c.file, c.args, { user: p.user, cwd: p.cwd, timeoutMs: 180_000, secrets: [ctx.secret(p.repository.password.secret)] });
+    for (const line of r.stdout.trim().split('\n').filter(Boolean).slice(-5)) ctx.log(`  ${line}`);
+    ctx.progress(((i + 1) / p.commands.length) * 100);
+  }
+}
 
 async function verifyRegistered(p: z.infer<typeof registeredParams>, ctx: Parameters<typeof readRegistration>[0]) {
   const found = await readRegistration(ctx, p.repository, p.registrationQuery, p.hostname);
@@ -57,6 +62,6 @@ export const nodeRegisteredStep = defineStepKind<typeof registeredParams, System
     return undefined;
   },
   async verify(p, ctx) {
-    await verifyRegistered(p, ctx);
+    await explainDatabaseDown(ctx.sys, p.repository, () => verifyRegistered(p, ctx));
   },
 });

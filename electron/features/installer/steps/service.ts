@@ -1,6 +1,7 @@
 /** Step kinds: a registered service, and services started in order with readiness checks. */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
+import { explainDatabaseDown, logTail, refuseTakenPort } from './diagnose.js';
 import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
@@ -67,6 +68,8 @@ const runningParams = z.object({
     }),
   ),
   host: z.string(),
+  /** The repository database the services need: a failure while it does not answer says so. */
+  database: z.object({ host: z.string(), port: z.number().int() }).optional(),
 });
 
 /** The `service-running` step kind: start in the given order, each ready before the next. */
@@ -84,10 +87,12 @@ export const serviceRunningStep = defineStepKind<typeof runningParams, System>({
     for (const [i, s] of p.services.entries()) {
       if (signal.aborted) break;
       if ((await sys.services.status(s.name)) === 'running') continue;
+      // A port taken since preflight would make the port probe see the other program as ready.
+      await refuseTakenPort(sys, s.name, s.readiness.port);
       log(`Starting ${s.name} and waiting until it is ready.`);
       await sys.services.start(s.name);
       const { logFile, logLine, ...rest } = s.readiness;
-      await sys.services.waitReady(s.name, { ...rest, ...(logLine ? { logLine: new RegExp(logLine) } : {}) }, logFile);
+      await explainDatabaseDown(sys, p.database, () => sys.services.waitReady(s.name, { ...rest, ...(logLine ? { logLine: new RegExp(logLine) } : {}) }, logFile));
       started.push(s.name);
       progress(((i + 1) / p.services.length) * 100, `${s.name} ready`);
     }
@@ -96,7 +101,11 @@ export const serviceRunningStep = defineStepKind<typeof runningParams, System>({
   async verify(p, { sys }) {
     for (const s of p.services) {
       const state = await sys.services.status(s.name);
-      if (state !== 'running') throw new UserError('service', `${s.name} is ${state} after starting it.`, 'Read its log, correct the cause, then resume.');
+      if (state === 'running') continue;
+      const tail = await logTail(sys, s.readiness.logFile);
+      await explainDatabaseDown(sys, p.database, () =>
+        Promise.reject(new UserError('service', `${s.name} is ${state} after starting it.${tail ? `\nLast log lines:\n${tail}` : ''}`, `Read ${s.readiness.logFile ?? 'its log'}, correct the cause, then resume.`)),
+      );
     }
   },
   async undo(_p, { sys }, record) {
