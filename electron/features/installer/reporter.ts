@@ -17,10 +17,10 @@ export interface ReporterOptions {
 
 export class Reporter {
   private readonly out: (line: string) => void;
+  private foldersMade = false;
 
   constructor(private readonly options: ReporterOptions) {
     this.out = options.out ?? ((line) => process.stdout.write(`${line}\n`));
-    for (const file of options.logFiles) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   }
 
   /** Where the log is written. */
@@ -44,6 +44,10 @@ export class Reporter {
   /** A line for the log only. */
   log(line: string): void {
     const stamped = `${new Date().toISOString()} ${this.mask(line)}\n`;
+    // Made at the first line, not when opened: the wizard opens its log before applying a plan
+    // made while the state folder did not exist yet, which would otherwise be refused as stale.
+    if (!this.foldersMade) for (const file of this.options.logFiles) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    this.foldersMade = true;
     for (const file of this.options.logFiles) appendFileSync(file, stamped, { mode: 0o600 });
   }
 
