@@ -9,6 +9,9 @@ import { listenForNotifications, type NotifyListener } from './notify.js';
 import { findServerBinaries, initCluster, isServerRunning, startServer, stopServer } from './local-server.js';
 import type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
 import type { Processes } from '../types.js';
+import { pingPostgres, type PingResult } from './ping.js';
+
+export type { PingResult } from './ping.js';
 
 export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, PgSslMode } from './client.js';
 export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
@@ -37,6 +40,8 @@ export interface Postgres {
   startServer(opts: StartServerOptions): Promise<void>;
   stopServer(opts: StopServerOptions): Promise<void>;
   isServerRunning(opts: ServerDir): Promise<boolean>;
+  /** Whether the server at host:port accepts connections, as pg_isready tells it (no credentials sent). */
+  ping(host: string, port: number, timeoutMs: number): Promise<PingResult>;
 }
 
 /** The real implementation; PostgreSQL's programs run through `processes`. */
@@ -52,5 +57,6 @@ export function createPostgres(processes: Processes): Postgres {
     startServer: (opts) => startServer(processes, opts),
     stopServer: (opts) => stopServer(processes, opts),
     isServerRunning: (opts) => isServerRunning(processes, opts),
+    ping: pingPostgres,
   };
 }

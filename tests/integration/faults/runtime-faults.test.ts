@@ -5,8 +5,8 @@
  *    tests/support/paused-cli.mjs, and is killed there), each followed by a resume;
  *  - kill -9 inside initdb: the initdb dies with the installer (no process of it is left), and
  *    the resumed step redoes the half-made cluster;
- *  - the repository database stopped after its role and database were made: exit 1, "the
- *    repository database at H:P stopped answering"; started again, resume goes on;
+ *  - the repository database stopped before the bootstrap, and again as the services start:
+ *    exit 1, "the repository database at H:P stopped answering"; started again, resume goes on;
  *  - a product service's port taken before the services start: exit 1, "Port N ... is taken by
  *    PID P (program)"; freed, resume goes on;
  *  - the last resume exits 0, the install run again changes nothing, and the node is registered.
@@ -96,6 +96,17 @@ describe.skipIf(skip)(`kill at every step boundary, inside initdb, database stop
     return run.done;
   }
 
+  /** Waits until the database accepts connections inside the node's namespace again. */
+  async function databaseUp(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    const ready = () => new Promise<boolean>((r) => execFile('ip', ['netns', 'exec', ns, '/usr/lib/postgresql/15/bin/pg_isready', '-q', '-h', '127.0.0.1', '-p', String(DB_PORT)], (err) => r(!err)));
+    while (Date.now() < deadline) {
+      if (await ready()) return;
+      await sleep(200);
+    }
+    throw new Error('the database did not come back');
+  }
+
   const serviceParams = (stepId: string) => (plan.steps.find((s) => s.id === stepId)!.params['services'] as { name: string; readiness: { port?: number } }[]);
 
   beforeAll(async () => {
@@ -172,10 +183,31 @@ describe.skipIf(skip)(`kill at every step boundary, inside initdb, database stop
     expect(out).toMatch(/What to do: Start the database again/);
     expect(out).not.toMatch(/Internal error/);
     await sv('up');
+    await databaseUp();
   });
 
   it('killed at each boundary up to the services start, each time resumed', async () => {
     for (const stepId of steps.slice(steps.indexOf('bootstrap'), steps.indexOf('start-services'))) await killAfter(resumeArgs(), stepId);
+  });
+
+  it('the database stopped as the services start: exit 1, "stopped answering" before a service waits in vain; started again, resume goes on', async () => {
+    const db = serviceParams('database-start')[0]!.name;
+    const sv = (cmd: string) => new Promise<void>((r) => execFile('sv', ['-w', '30', cmd, join(dirs.runitDir, db)], () => r()));
+    // sv down sends TERM, a smart shutdown that waits for the node agent's session: the server
+    // refuses new sessions ("shutting down") but still takes TCP connections. Then INT: a fast shutdown.
+    const r = await faultAt('started:start-services', async () => {
+      await new Promise<void>((ok) => execFile('sv', ['down', join(dirs.runitDir, db)], () => ok()));
+      await sleep(500);
+      await sv('interrupt');
+      await sv('down');
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, out).toBe(1);
+    const first = serviceParams('start-services')[0]!.name;
+    expect(out).toMatch(new RegExp(`Failed at start-services: The repository database at 127\\.0\\.0\\.1:${DB_PORT} stopped answering \\((connection refused|the database system is shutting down); ${first} was not started\\)\\.`));
+    expect(out).not.toMatch(/was not ready within/);
+    await sv('up');
+    await databaseUp();
   });
 
   it('a service port taken before the services start: exit 1, "Port N ... is taken by PID P (program)"; freed, resume converges', async () => {

@@ -1,7 +1,7 @@
 /**
  * Issue 13, the fault suite: the share on a small tmpfs, faulted before and during one install.
  * One install serves every fault here, in order (each resume is the next fault's run):
- *  1. a share without the inodes the plan needs: preflight refuses (exit 3), nothing changes;
+ *  1. a share without the inodes, or the bytes, the plan needs: preflight refuses (exit 3), nothing changes;
  *  2. the share turns read-only after the first step: exit 1, "Cannot ... <share>: the file system
  *     is read-only", no internal error;
  *  3. made writable again but filled up (no inode left) as the share step starts: exit 1, "... no
@@ -9,7 +9,7 @@
  *  4. the filler removed, resume converges (exit 0), and the install run again changes nothing.
  * Each run holds still at a step boundary (tests/support/paused-cli.mjs) while the fault is made.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -87,6 +87,20 @@ describe.skipIf(skip)(`share faults: full, read-only, out of inodes${skip ? ` (s
     expect(out).toContain('Nothing was changed.');
     expect(diffSnapshots(before, await takeSnapshot(opts))).toEqual([]);
     await remount(share.share, 'nr_inodes=4096');
+  });
+
+  it('a share with less free space than the plan writes there: preflight refuses with exit 3, saying what is free and needed', async () => {
+    const filler = join(share.share, '.big');
+    await writeFile(filler, Buffer.alloc(3.5 * 1024 * 1024));
+    try {
+      const r = await cli(['install', '--settings', dirs.settingsFile, '--yes']);
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(r.code, out).toBe(3);
+      expect(out).toMatch(new RegExp(`FAIL Free space and inodes: Not enough room: the file system of ${share.share} has [\\d.]+ KiB free; the plan needs 1\\.0 MiB there\\.`));
+      expect(await readdir(share.share)).toEqual(['.big']);
+    } finally {
+      await rm(filler);
+    }
   });
 
   it('the share turns read-only after the first step: exit 1, the folder and "read-only" named, no internal error', async () => {

@@ -19,15 +19,27 @@ export async function explainDatabaseDown<T>(sys: System, database: Endpoint | u
   try {
     return await fn();
   } catch (err) {
-    if (!database || (await sys.network.canConnect(database.host, database.port, 3_000))) throw err;
-    const info = toErrorInfo(err);
-    throw new UserError(
-      'database',
-      `The repository database at ${database.host}:${database.port} stopped answering (${firstLine(info.message)}).`,
-      `Start the database again (its service, or the database server) and check the network to it, then run \`spsetup resume\`.`,
-      { host: database.host, port: database.port },
-    );
+    if (!database) throw err;
+    const answer = await sys.postgres.ping(database.host, database.port, 3_000);
+    if (answer.state === 'accepting') throw err;
+    throw databaseDown(database, `${answer.reason}; ${firstLine(toErrorInfo(err).message)}`);
   }
+}
+
+function databaseDown(database: Endpoint, detail: string): UserError {
+  return new UserError(
+    'database',
+    `The repository database at ${database.host}:${database.port} stopped answering (${detail}).`,
+    `Start the database again (its service, or the database server) and check the network to it, then run \`spsetup resume\`.`,
+    { host: database.host, port: database.port },
+  );
+}
+
+/** Refuses to start `service` while the database it needs does not accept a connection (it would only time out). */
+export async function refuseDatabaseDown(sys: System, database: Endpoint | undefined, service: string): Promise<void> {
+  if (!database) return;
+  const answer = await sys.postgres.ping(database.host, database.port, 3_000);
+  if (answer.state !== 'accepting') throw databaseDown(database, `${answer.reason}; ${service} was not started`);
 }
 
 /** Refuses to start `service` when another process already listens on its port, naming that process. */

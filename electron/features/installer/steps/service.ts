@@ -1,7 +1,7 @@
 /** Step kinds: a registered service, and services started in order with readiness checks. */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
-import { explainDatabaseDown, logTail, refuseTakenPort } from './diagnose.js';
+import { explainDatabaseDown, logTail, refuseDatabaseDown, refuseTakenPort } from './diagnose.js';
 import { contentBasis } from '../../../engine/basis.js';
 import { defineStepKind } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
@@ -89,6 +89,7 @@ export const serviceRunningStep = defineStepKind<typeof runningParams, System>({
       if ((await sys.services.status(s.name)) === 'running') continue;
       // A port taken since preflight would make the port probe see the other program as ready.
       await refuseTakenPort(sys, s.name, s.readiness.port);
+      await refuseDatabaseDown(sys, p.database, s.name);
       log(`Starting ${s.name} and waiting until it is ready.`);
       await sys.services.start(s.name);
       const { logFile, logLine, ...rest } = s.readiness;
