@@ -27,6 +27,8 @@ export interface ConnectionFieldsInput {
   readonly unicode?: boolean;
   /** Absent means no `Ssl Mode` key (unencrypted, as the vendor writes it). */
   readonly sslMode?: SslMode;
+  /** Npgsql's `Root Certificate`: the CA file a VerifyCA/VerifyFull connection trusts. */
+  readonly rootCertificate?: string;
   /** Keys we do not model, kept in order so an edit round-trips. */
   readonly extra?: readonly (readonly [string, string])[];
 }
@@ -44,6 +46,7 @@ export interface ConnectionFields {
   readonly connectionLifetime: number;
   readonly unicode: boolean;
   readonly sslMode?: SslMode;
+  readonly rootCertificate?: string;
   readonly extra: readonly (readonly [string, string])[];
 }
 
@@ -77,7 +80,11 @@ export function withConnectionDefaults(input: ConnectionFieldsInput): Connection
     unicode: input.unicode ?? CONNECTION_DEFAULTS.unicode,
     extra: input.extra ?? [],
   };
-  return input.sslMode === undefined ? fields : { ...fields, sslMode: input.sslMode };
+  return {
+    ...fields,
+    ...(input.sslMode === undefined ? {} : { sslMode: input.sslMode }),
+    ...(input.rootCertificate === undefined ? {} : { rootCertificate: input.rootCertificate }),
+  };
 }
 
 /** Wraps in single quotes, doubling inner ones (the vendor's form for the password). */
@@ -127,6 +134,7 @@ export function formatConnectionString(input: ConnectionFieldsInput): string {
     ['Unicode', String(f.unicode)],
   ];
   if (f.sslMode !== undefined) pairs.push(['Ssl Mode', f.sslMode]);
+  if (f.rootCertificate !== undefined) pairs.push(['Root Certificate', quoteValue(f.rootCertificate)]);
   for (const [k, v] of f.extra) pairs.push([quoteKey(k), quoteValue(v)]);
   return pairs.map(([k, v]) => `${k}=${v};`).join('');
 }
@@ -190,7 +198,7 @@ export function tokenizeConnectionString(text: string): [string, string][] {
   return pairs;
 }
 
-type Known = 'userId' | 'host' | 'password' | 'port' | 'database' | 'pooling' | 'minPoolSize' | 'maxPoolSize' | 'connectionLifetime' | 'unicode' | 'sslMode';
+type Known = 'userId' | 'host' | 'password' | 'port' | 'database' | 'pooling' | 'minPoolSize' | 'maxPoolSize' | 'connectionLifetime' | 'unicode' | 'sslMode' | 'rootCertificate';
 
 // Npgsql's synonyms, compared without spaces and case.
 const SYNONYMS: Readonly<Record<string, Known>> = {
@@ -205,6 +213,7 @@ const SYNONYMS: Readonly<Record<string, Known>> = {
   connectionlifetime: 'connectionLifetime', connectionidlelifetime: 'connectionLifetime',
   unicode: 'unicode',
   sslmode: 'sslMode',
+  rootcertificate: 'rootCertificate',
 };
 
 function parseInteger(key: string, value: string, min: number, max: number): number {
@@ -256,23 +265,35 @@ export function parseConnectionString(text: string): ConnectionFields {
     connectionLifetime: get('connectionLifetime', (v) => parseInteger('Connection Lifetime', v, 0, 2_147_483_647)),
     unicode: get('unicode', (v) => parseBoolean('Unicode', v)),
     sslMode,
+    rootCertificate: seen.get('rootCertificate'),
     extra,
   });
 }
 
-/** Client settings for node-postgres from connection fields (Require: encrypted, not verified, as Npgsql). */
-export function toClientConfig(f: ConnectionFields): {
+/** node-postgres's ssl option for an Ssl Mode: VerifyCA checks the chain only, VerifyFull also the host name. */
+export type ClientSsl = false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined };
+
+/**
+ * Client settings for node-postgres from connection fields (Require: encrypted, not verified, as
+ * Npgsql). `ca`: the text of the Root Certificate file, read by the caller.
+ */
+export function toClientConfig(f: ConnectionFields, ca?: string): {
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
-  ssl: false | { rejectUnauthorized: boolean };
+  ssl: ClientSsl;
 } {
-  const ssl =
+  const verify = f.sslMode === 'VerifyCA' || f.sslMode === 'VerifyFull';
+  const ssl: ClientSsl =
     f.sslMode === undefined || f.sslMode === 'Disable' || f.sslMode === 'Allow' || f.sslMode === 'Prefer'
       ? false
-      : { rejectUnauthorized: f.sslMode === 'VerifyCA' || f.sslMode === 'VerifyFull' };
+      : {
+          rejectUnauthorized: verify,
+          ...(verify && ca !== undefined ? { ca } : {}),
+          ...(f.sslMode === 'VerifyCA' ? { checkServerIdentity: () => undefined } : {}),
+        };
   return { host: f.host, port: f.port, user: f.userId, password: f.password, database: f.database, ssl };
 }
 

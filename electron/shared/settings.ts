@@ -11,8 +11,12 @@ import { REPOSITORY_DATABASE } from './repository-database.js';
 export const MAX_NODES = 8;
 export const CONNECTIONS_PER_NODE = REPOSITORY_DATABASE.connectionsPerNode;
 
-/** Whether the repository database connection uses SSL (settings, bundle and step parameters). */
-export const DATABASE_SSL = ['disable', 'require'] as const;
+/**
+ * Whether the repository database connection uses SSL (settings, bundle and step parameters):
+ * `require` encrypts (the vendor's `Ssl Mode=Require`), `verify-full` also checks the server's
+ * certificate against the site CA and the host name.
+ */
+export const DATABASE_SSL = ['disable', 'require', 'verify-full'] as const;
 export type DatabaseSsl = (typeof DATABASE_SSL)[number];
 
 /** A secret given inline, or read at apply time from a file or an environment variable. */
@@ -102,6 +106,22 @@ const settingsObject = z
         superuserPasswordConfirm: z.string().optional(),
         listener: listenerSchema.optional(),
         ssl: z.enum(DATABASE_SSL).default('disable'),
+        /**
+         * Certificates for SSL. `certFile`/`keyFile`: the server's own (the product's exported
+         * server.pem / server_key.pem, or the administrator's), checked before use; without them
+         * spsetup makes a site CA and a server certificate. `caFile`: the CA that verify-full
+         * clients trust (a dedicated server's `<stateDir>/tls/ca.pem`). `names`: more host names
+         * or addresses the server certificate must carry besides database.host.
+         */
+        tls: z
+          .object({
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            caFile: z.string().min(1).optional(),
+            names: z.array(z.string().refine(isHost, { message: 'not a host name or IP address' })).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     share: z
@@ -152,6 +172,13 @@ export const settingsSchema = settingsObject.superRefine((s, ctx) => {
     }
     if (s.database.install === 'local' && s.database.superuserPassword === undefined) {
       ctx.addIssue({ code: 'custom', path: ['database', 'superuserPassword'], message: 'a local database needs a superuser password' });
+    }
+    const tls = s.database.tls;
+    if (tls && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'tls', tls.certFile === undefined ? 'certFile' : 'keyFile'], message: 'a server certificate and its key go together: give both certFile and keyFile' });
+    }
+    if (tls && s.database.ssl === 'disable') {
+      ctx.addIssue({ code: 'custom', path: ['database', 'tls'], message: 'certificates were given but database.ssl is "disable": set it to "require" or "verify-full"' });
     }
     if (s.database.listener && s.database.listener.maxConnections < CONNECTIONS_PER_NODE * s.plannedNodes) {
       ctx.addIssue({

@@ -16,6 +16,7 @@ import { hbaRules } from './planner.js';
 import { createStepRegistry } from './step-kinds.js';
 import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
 import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { serverCertificateDraft, serverCertNames, serverSslSettings } from '../tls/plan-tls.js';
 
 const ADMIN_HOST = '127.0.0.1';
 
@@ -51,21 +52,33 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
       : undefined;
   const maxConnections = Math.max(db.listener.maxConnections, getManifest(settings.product).database.connectionsPerNode * settings.plannedNodes);
   const live = { ...superuser, ...(restart ? { restart } : {}) };
+  const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;
+  const ssl = db.ssl !== 'disable';
+  if (ssl && !ownerName) throw new UserError('not-found', `Cannot tell which account owns the database data directory ${paths.dataDir}.`, 'Run db prepare on the database machine, as root.');
+  const conf = pgConfStep.draft('database-settings', `postgresql.conf: listen addresses, port, max connections${ssl ? ', SSL (TLS 1.2 or later)' : ''}`, {
+    path: paths.conf,
+    settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections), ...(ssl ? serverSslSettings() : {}) },
+    live,
+  });
+  const hba = pgHbaStep.draft('database-access', `pg_hba.conf: the nodes that may connect${ssl ? ' (SSL only for the repository role)' : ''}`, { path: paths.hba, rules: hbaRules(settings), live });
+  // With SSL: the certificate, then ssl = on, and only then the hostssl rules (they match nothing while SSL is off).
+  // The role's login is tried over SSL then, so the role and its database come last.
+  const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, {
+    server: superuser,
+    role: db.user,
+    password: { secret: 'database.password' },
+    database: db.name,
+    ...(ssl ? { roleSsl: 'require' as const } : {}),
+  });
+  const serverSteps = ssl ? [serverCertificateDraft({ settings, dataDir: paths.dataDir, osUser: ownerName, stateDir, names: serverCertNames(settings) }), conf, hba, role] : [role, hba, conf];
   const draft = {
     title: `Prepare the database server for ${settings.plannedNodes} node(s)`,
     secrets: ['database.superuserPassword', 'database.password'],
     warnings: db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : [],
     steps: [
-      pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name }),
-      pgHbaStep.draft('database-access', 'pg_hba.conf: the nodes that may connect', { path: paths.hba, rules: hbaRules(settings), live }),
-      pgConfStep.draft('database-settings', 'postgresql.conf: listen addresses, port, max connections', {
-        path: paths.conf,
-        settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections) },
-        live,
-      }),
+      ...serverSteps,
     ],
   };
-  const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;
   const plan = await previewPlan(draft, { conf: paths.conf, hba: paths.hba }, createStepRegistry(), {
     sys: ctx.sys,
     stateDir,

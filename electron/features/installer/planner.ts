@@ -11,6 +11,7 @@ import { fileContentStep } from '../../engine/steps/file-content.js';
 import type { Settings } from '../../shared/settings.js';
 import { isUncPath } from '../../system/windows/paths.js';
 import { planSiteSteps } from '../site/plan-site.js';
+import { nodeCaDraft, nodeCaPath, serverCertificateDraft, serverCertNames, serverSslSettings, sslHbaRules } from '../tls/plan-tls.js';
 import { bootstrapCommands, type NodeLayout } from './layout.js';
 import { bootstrapStep, nodeRegisteredStep } from './steps/bootstrap.js';
 import { connectionStringStep } from './steps/connection-string.js';
@@ -45,6 +46,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   const windows = layout.platform === 'win32';
   if (windows) refuseUnsupportedOnWindows(layout);
   const db = settings.database;
+  const ssl = db.ssl !== 'disable';
   const steps: StepDraft[] = [];
   const warnings: string[] = [];
   const account = layout.serviceAccount;
@@ -98,12 +100,20 @@ export function planInstall(input: PlannerInputs): PlanDraft {
         superuserPassword: { secret: 'database.superuserPassword' },
         osUser: account,
       }),
-      pgConfStep.draft('database-settings', 'postgresql.conf: listen addresses, port, max connections', {
+    );
+    if (ssl) {
+      steps.push(
+        serverCertificateDraft({ settings, dataDir: layout.localDb.dataDir, osUser: account, stateDir: layout.stateDir, names: serverCertNames(settings, [input.repositoryHost]) }),
+      );
+    }
+    steps.push(
+      pgConfStep.draft('database-settings', `postgresql.conf: listen addresses, port, max connections${ssl ? ', SSL (TLS 1.2 or later)' : ''}`, {
         path: `${layout.localDb.dataDir}/postgresql.conf`,
         settings: {
           listen_addresses: (listener?.listenAddresses ?? ['localhost']).join(','),
           port: String(layout.localDb.port),
           max_connections: String(listener?.maxConnections ?? layout.manifest.database.connectionsPerNode * settings.plannedNodes),
+          ...(ssl ? serverSslSettings() : {}),
         },
         validate: { binDir: layout.localDb.binDir, dataDir: layout.localDb.dataDir, osUser: account },
       }),
@@ -125,10 +135,16 @@ export function planInstall(input: PlannerInputs): PlanDraft {
         role: db.user,
         password: { secret: 'database.password' },
         database: db.name,
+        ...(ssl ? { roleSsl: 'require' as const } : {}),
       }, insideLocalDb),
     );
   }
 
+  steps.push(
+  );
+  const caStep = nodeCaDraft({ settings, dataDir: layout.dataDir, stateDir: layout.stateDir, owner: account, localCa: layout.localDb !== undefined });
+  if (caStep) steps.push(caStep);
+  const caFile = caStep ? nodeCaPath(layout.dataDir) : undefined;
   steps.push(
     fileContentStep.draft('product-config', `Product configuration ${layout.configFile}`, {
       path: layout.configFile,
@@ -145,7 +161,13 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     connectionStringStep.draft('connection-string', 'Repository connection string (protected)', {
       path: layout.connectionStringFile,
       account,
-      fields: { userId: db.user, host: input.repositoryHost, port: db.port, database: db.name, ...(db.ssl === 'require' ? { sslMode: 'Require' as const } : {}) },
+      fields: {
+        userId: db.user,
+        host: input.repositoryHost,
+        port: db.port,
+        database: db.name,
+        ...(db.ssl === 'require' ? { sslMode: 'Require' as const } : db.ssl === 'verify-full' ? { sslMode: 'VerifyFull' as const, rootCertificate: caFile } : {}),
+      },
       password: { secret: 'database.password' },
     }),
   );
@@ -156,6 +178,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     database: db.name,
     password: { secret: 'database.password' },
     ssl: db.ssl,
+    ...(caFile ? { caFile } : {}),
   };
   const registration = { repository, registrationQuery: layout.manifest.registrationQuery, hostname: settings.hostname, isCentral: layout.isCentral };
   const bootstrap = { commands: bootstrapCommands(layout, input.nodeExecutable), cwd: layout.installDir, ...registration };
@@ -201,10 +224,10 @@ export function planInstall(input: PlannerInputs): PlanDraft {
 }
 
 /** pg_hba rules: local access for the installer, and the site's ranges for the repository role. */
-export function hbaRules(settings: Settings): { type: 'host' | 'hostssl'; database: string; user: string; address: string; method: string }[] {
+export function hbaRules(settings: Settings): { type: 'host' | 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string }[] {
   const db = settings.database;
-  const type = db.ssl === 'require' ? 'hostssl' : 'host';
   const rules: ReturnType<typeof hbaRules> = [{ type: 'host', database: 'all', user: db.superuser, address: '127.0.0.1/32', method: 'scram-sha-256' }];
-  for (const range of db.listener?.ipRanges ?? []) rules.push({ type, database: db.name, user: db.user, address: range, method: 'scram-sha-256' });
+  if (db.ssl !== 'disable') return [...rules, ...sslHbaRules(db, db.listener?.ipRanges ?? [])];
+  for (const range of db.listener?.ipRanges ?? []) rules.push({ type: 'host', database: db.name, user: db.user, address: range, method: 'scram-sha-256' });
   return rules;
 }

@@ -12,6 +12,7 @@ import { neededPorts } from './facts.js';
 import type { NodeLayout } from './layout.js';
 import type { Plan } from '../../shared/plan.js';
 import { checkSpace, planSpaceNeeds } from './space-check.js';
+import { repositoryCa } from '../tls/plan-tls.js';
 
 const CHECK_TIMEOUT_MS = 15_000;
 
@@ -66,7 +67,7 @@ export async function runPreflight(sys: System, input: PreflightInput): Promise<
 export async function checkDatabase(sys: System, settings: Settings, password: string | undefined, layout: NodeLayout): Promise<string> {
   const db = settings.database;
   if (!password) return fail('The database password is empty.', 'Enter the password of the repository database user.');
-  const conn = await sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password, database: db.name, ssl: db.ssl, timeoutMs: 10_000 });
+  const conn = await sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password, database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir, true), timeoutMs: 10_000 });
   try {
     const version = await conn.serverVersionNum();
     if (version < layout.manifest.database.minServerVersion) {

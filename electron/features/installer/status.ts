@@ -4,6 +4,7 @@ import type { Settings } from '../../shared/settings.js';
 import type { InstallerContext } from './installer.js';
 import { layoutFor } from './installer.js';
 import { resolveSecrets } from './load-settings.js';
+import { repositoryCa } from '../tls/plan-tls.js';
 
 /** Registered nodes (from the shared repository database) and this node's services. */
 export async function readStatus(settings: Settings, ctx: InstallerContext): Promise<StatusResult & { readonly database: string }> {
@@ -11,7 +12,7 @@ export async function readStatus(settings: Settings, ctx: InstallerContext): Pro
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
   const db = settings.database;
   const services = await Promise.all(layout.services.map(async (s) => ({ name: s.def.name, state: await ctx.sys.services.status(s.def.name) })));
-  const conn = await ctx.sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, timeoutMs: 10_000 });
+  const conn = await ctx.sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir), timeoutMs: 10_000 });
   try {
     const rows = layout.manifest.nodesQuery ? await conn.query<{ hostname: string; is_central: boolean; last_seen: Date | string | null }>(layout.manifest.nodesQuery) : [];
     const nodes = rows.map((r) => ({

@@ -13,6 +13,8 @@ import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
 import { serviceRunningStep, serviceStep } from './steps/service.js';
 import { windowsStepKinds } from './steps/windows-step-kinds.js';
 import { siteKeyStep, siteSchemaStep } from '../site/site-steps.js';
+import { caFileStep } from '../tls/steps/ca-file.js';
+import { serverCertificateStep } from '../tls/steps/server-certificate.js';
 
 /** A registry holding the installer's step kinds. */
 export function createStepRegistry(): StepRegistry<System> {
@@ -32,6 +34,8 @@ export function createStepRegistry(): StepRegistry<System> {
     nodeRegisteredStep,
     siteKeyStep,
     siteSchemaStep,
+    serverCertificateStep,
+    caFileStep,
     ...windowsStepKinds,
   ]);
 }

@@ -43,8 +43,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
 async function connectionOptions(sys: System, config: AgentConfig): Promise<PgConnectOptions> {
   const text = await sys.secretStore.get(config.connectionStringFile);
   if (text === undefined) throw new Error(`the connection string ${config.connectionStringFile} is missing`);
-  const c = toClientConfig(parseConnectionString(text));
-  return { host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl: c.ssl === false ? 'disable' : 'require', timeoutMs: 10_000 };
+  const f = parseConnectionString(text);
+  const c = toClientConfig(f);
+  const verify = f.sslMode === 'VerifyFull' || f.sslMode === 'VerifyCA';
+  const ssl = c.ssl === false ? 'disable' : verify ? 'verify-full' : 'require';
+  return { host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl, ...(verify && f.rootCertificate ? { caFile: f.rootCertificate } : {}), timeoutMs: 10_000 };
 }
 
 /** Runs until the signal aborts; reconnects after any database failure. */

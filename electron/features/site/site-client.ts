@@ -15,6 +15,7 @@ import type { OperationBody, OperationPayload, ResultState } from './operations.
 import { siteSchemaVersion } from './schema.js';
 import { parseSiteKey, signPayload } from './site-key.js';
 import { insertOperation, readResults, readSiteNodes, type SiteNode } from './site-store.js';
+import { repositoryCa } from '../tls/plan-tls.js';
 
 export interface SiteSession {
   readonly conn: PgConnection;
@@ -31,7 +32,7 @@ export async function openSite(settings: Settings, ctx: InstallerContext): Promi
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
   const db = settings.database;
   const keyText = await ctx.sys.secretStore.get(agentPaths(layout).siteKeyFile).catch(() => undefined);
-  const conn = await ctx.sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, timeoutMs: 10_000 });
+  const conn = await ctx.sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir), timeoutMs: 10_000 });
   if ((await siteSchemaVersion(conn)) === 0) {
     await conn.close();
     throw new UserError('not-found', `The repository database ${db.name} on ${db.host}:${db.port} has no spsetup site schema yet.`, 'Run the install (or run it again) on the central node: it creates the schema and starts the node agent.');

@@ -3,6 +3,7 @@
  * creation, and errors a person can act on. Identifiers and literals only ever go through pg's
  * escapeIdentifier/escapeLiteral; passwords reach the server only as verifiers.
  */
+import { readFile } from 'node:fs/promises';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import type { ClientConfig } from 'pg';
 import { UserError } from '../../shared/errors.js';
@@ -21,6 +22,8 @@ export interface PgConnectOptions {
   readonly ssl?: PgSslMode;
   /** PEM CA certificate for verify-full. */
   readonly ca?: string;
+  /** A file holding the PEM CA certificate for verify-full (read when connecting). */
+  readonly caFile?: string;
   /** Bound on connecting and on each query (default 10 s). */
   readonly timeoutMs?: number;
 }
@@ -71,6 +74,13 @@ export function toPgUserError(err: unknown, opts: Omit<PgConnectOptions, 'passwo
   if (e.code === '28P01') {
     return new UserError('database', `The database refused the password for user ${opts.user}.`, `Check the password of ${opts.user} on the server at ${where}, or set it again with the superuser.`);
   }
+  if (e.code === '28000' && /rejects connection/.test(raw) && /no encryption/.test(raw)) {
+    return new UserError('database', `The database server at ${where} accepts user ${opts.user} only over SSL.`, 'Set database.ssl to "require" or "verify-full" (the server has SSL on and refuses unencrypted connections).');
+  }
+  const tlsCode = (err as { code?: string }).code ?? '';
+  if (/^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_HAS_EXPIRED|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_NOT_YET_VALID)$/.test(tlsCode)) {
+    return new UserError('database', `The database server at ${where} presented a certificate that cannot be trusted (${tlsCode}): ${raw}.`, 'Check that database.host is a name in the server certificate and that database.tls.caFile is the CA that signed it.');
+  }
   if (e.code === '28000') {
     const host = /host "([^"]+)"/.exec(raw)?.[1];
     const address = host ? `${host}/${host.includes(':') ? 128 : 32}` : '<this node address>/32';
@@ -94,22 +104,30 @@ export function toPgUserError(err: unknown, opts: Omit<PgConnectOptions, 'passwo
   return new UserError('database', `The database server at ${where} reported: ${raw}.`, 'Check the database settings and the server log.');
 }
 
-function sslConfig(opts: PgConnectOptions): ClientConfig['ssl'] {
+/** node-postgres's ssl option: require encrypts without checking, verify-full checks the chain (against the CA) and the host name. */
+export async function sslConfig(opts: Pick<PgConnectOptions, 'ssl' | 'ca' | 'caFile'>): Promise<ClientConfig['ssl']> {
   if (!opts.ssl || opts.ssl === 'disable') return false;
   if (opts.ssl === 'require') return { rejectUnauthorized: false };
-  return opts.ca ? { rejectUnauthorized: true, ca: opts.ca } : { rejectUnauthorized: true };
+  let ca = opts.ca;
+  if (ca === undefined && opts.caFile !== undefined) {
+    ca = await readFile(opts.caFile, 'utf8').catch((err: unknown) => {
+      throw new UserError('not-found', `Cannot read the database CA certificate ${opts.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Give the site CA certificate (database.tls.caFile), or use database.ssl "require".');
+    });
+  }
+  return ca ? { rejectUnauthorized: true, ca } : { rejectUnauthorized: true };
 }
 
 /** Connects within a bounded time; failures become UserErrors. */
 export async function connectPostgres(opts: PgConnectOptions): Promise<PgConnection> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const ssl = await sslConfig(opts);
   const client = new Client({
     host: opts.host,
     port: opts.port,
     user: opts.user,
     password: opts.password,
     database: opts.database ?? 'postgres',
-    ssl: sslConfig(opts),
+    ssl,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     application_name: 'spsetup',
@@ -173,7 +191,9 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
       }
       const login = (await query<{ l: boolean }>('SELECT rolcanlogin AS l FROM pg_roles WHERE rolname = $1', [role]))[0]?.l === true;
       const stored = await storedVerifier(role);
-      const samePassword = typeof stored === 'string' && verifierMatches(stored, pw, role);
+      // An md5 verifier of the same password is stored again as SCRAM where the server has it.
+      const scram = (await serverVersionNum()) >= 100000;
+      const samePassword = typeof stored === 'string' && stored.startsWith('SCRAM-SHA-256$') === scram && verifierMatches(stored, pw, role);
       if (login && samePassword) return { created: false, changed: false };
       const parts = [login ? '' : ' LOGIN', samePassword ? '' : ` PASSWORD ${escapeLiteral(await verifierFor(role, pw))}`].join('');
       await query(`ALTER ROLE ${ident}${parts}`);

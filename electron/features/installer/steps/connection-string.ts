@@ -10,7 +10,7 @@ import { secretRef } from './params.js';
 const params = z.object({
   path: z.string(),
   account: z.string(),
-  fields: z.object({ userId: z.string(), host: z.string(), port: z.number().int(), database: z.string(), sslMode: z.literal('Require').optional() }),
+  fields: z.object({ userId: z.string(), host: z.string(), port: z.number().int(), database: z.string(), sslMode: z.enum(['Require', 'VerifyFull']).optional(), rootCertificate: z.string().optional() }),
   password: secretRef,
 });
 

@@ -12,5 +12,7 @@ export const repositoryConnection = z.object({
   database: z.string(),
   password: secretRef,
   ssl: z.enum(DATABASE_SSL).default('disable'),
+  /** The CA a verify-full connection trusts (a file on this node). */
+  caFile: z.string().optional(),
 });
 export type RepositoryConnection = z.infer<typeof repositoryConnection>;

@@ -10,6 +10,8 @@ const params = z.object({
   role: z.string(),
   password: secretRef,
   database: z.string(),
+  /** How the role's own login is tried: over SSL once the server keeps the role on hostssl. */
+  roleSsl: z.enum(['disable', 'require']).optional(),
 });
 type Params = z.infer<typeof params>;
 
@@ -19,7 +21,7 @@ const asSuperuser = (p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>
 /** Whether the role can log in to the database with the planned password (the check a node will make). */
 async function roleCanLogIn(p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>): Promise<boolean> {
   try {
-    const conn = await ctx.sys.postgres.connect({ host: p.server.host, port: p.server.port, user: p.role, password: ctx.secret(p.password.secret), database: p.database, timeoutMs: 10_000 });
+    const conn = await ctx.sys.postgres.connect({ host: p.server.host, port: p.server.port, user: p.role, password: ctx.secret(p.password.secret), database: p.database, ssl: p.roleSsl ?? 'disable', timeoutMs: 10_000 });
     await conn.close();
     return true;
   } catch {

@@ -1,6 +1,7 @@
 /**
  * Database connections of the reference programs, from the parsed connection string.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { toClientConfig, type ConnectionFields } from '../../../shared/connection-string.js';
 
@@ -23,7 +24,9 @@ export async function connectClient(
   timeoutMs: number,
   onError: (err: Error) => void = () => {},
 ): Promise<pg.Client> {
-  const client = new pg.Client({ ...toClientConfig(connection), application_name: applicationName, connectionTimeoutMillis: timeoutMs });
+  // VerifyCA/VerifyFull trust the connection string's Root Certificate (the site CA), as Npgsql does.
+  const ca = connection.rootCertificate !== undefined ? readFileSync(connection.rootCertificate, 'utf8') : undefined;
+  const client = new pg.Client({ ...toClientConfig(connection, ca), application_name: applicationName, connectionTimeoutMillis: timeoutMs });
   client.on('error', onError);
   try {
     await client.connect();
