@@ -18,17 +18,17 @@ export interface ConnectionFieldsInput {
   readonly userId: string;
   readonly host: string;
   readonly password: string;
-  readonly port?: number;
-  readonly database?: string;
-  readonly pooling?: boolean;
-  readonly minPoolSize?: number;
-  readonly maxPoolSize?: number;
-  readonly connectionLifetime?: number;
-  readonly unicode?: boolean;
+  readonly port?: number | undefined;
+  readonly database?: string | undefined;
+  readonly pooling?: boolean | undefined;
+  readonly minPoolSize?: number | undefined;
+  readonly maxPoolSize?: number | undefined;
+  readonly connectionLifetime?: number | undefined;
+  readonly unicode?: boolean | undefined;
   /** Absent means no `Ssl Mode` key (unencrypted, as the vendor writes it). */
-  readonly sslMode?: SslMode;
+  readonly sslMode?: SslMode | undefined;
   /** Npgsql's `Root Certificate`: the CA file a VerifyCA/VerifyFull connection trusts. */
-  readonly rootCertificate?: string;
+  readonly rootCertificate?: string | undefined;
   /** Keys we do not model, kept in order so an edit round-trips. */
   readonly extra?: readonly (readonly [string, string])[];
 }

@@ -7,13 +7,13 @@
 /** Who may do what to a path: POSIX mode/owner, or Windows ACL grants. */
 export interface Access {
   /** POSIX permission bits, e.g. 0o750. Ignored on Windows. */
-  readonly mode?: number;
+  readonly mode?: number | undefined;
   /** Owner account name (POSIX user, or Windows account). */
-  readonly owner?: string;
+  readonly owner?: string | undefined;
   /** Group name (POSIX). */
-  readonly group?: string;
+  readonly group?: string | undefined;
   /** Windows ACL grants, e.g. { principal: 'Qlik Sense Service Users', rights: 'modify', inherit: true }. */
-  readonly grants?: readonly AccessGrant[];
+  readonly grants?: readonly AccessGrant[] | undefined;
 }
 
 export interface AccessGrant {
@@ -118,9 +118,9 @@ export interface Readiness {
   /** A line that appears in the service log when it is ready. */
   readonly logLine?: RegExp;
   /** Or a TCP port that accepts connections when it is ready. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** With both a log line and a port: whether either (default) or both must show readiness. */
-  readonly needs?: 'any' | 'all';
+  readonly needs?: 'any' | 'all' | undefined;
   readonly timeoutMs: number;
 }
 

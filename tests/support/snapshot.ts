@@ -13,7 +13,7 @@ export interface FileEntry {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
-  readonly sha256?: string;
+  readonly sha256?: string | undefined;
   readonly target?: string;
 }
 

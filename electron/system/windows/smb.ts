@@ -17,7 +17,7 @@ export interface SmbShareSpec {
   readonly readAccess?: readonly string[];
   /** SMB 3 encryption (every node must then run Windows Server 2012 or later). */
   readonly encrypt?: boolean;
-  readonly description?: string;
+  readonly description?: string | undefined;
 }
 
 export type SmbOutcome = 'created' | 'updated' | 'unchanged';

@@ -11,7 +11,7 @@ import { readJournal } from '../../../electron/engine/journal.js';
 import type { ProgressEvent } from '../../../electron/shared/plan.js';
 
 // A step kind over real files: writes `text` (optionally with a secret appended) to `path`.
-const writeStep = defineStepKind<z.ZodObject<{ path: z.ZodString; text: z.ZodString; withSecret: z.ZodOptional<z.ZodBoolean> }>, { failOn?: string; failCheck?: string }>({
+const writeStep = defineStepKind<z.ZodObject<{ path: z.ZodString; text: z.ZodString; withSecret: z.ZodOptional<z.ZodBoolean> }>, { failOn?: string | undefined; failCheck?: string | undefined }>({
   kind: 'write',
   params: z.object({ path: z.string(), text: z.string(), withSecret: z.boolean().optional() }),
   async check(p, ctx) {
@@ -40,14 +40,14 @@ describe('runner', () => {
   let dir: string;
   let stateDir: string;
   const SECRET = 'pa$$ wörd&<>';
-  const registry = new StepRegistry<{ failOn?: string; failCheck?: string }>([writeStep]);
+  const registry = new StepRegistry<{ failOn?: string | undefined; failCheck?: string | undefined }>([writeStep]);
   const draft = (paths: string[]) => ({
     title: 'test',
     secrets: ['db'],
     warnings: [],
     steps: paths.map((p, i) => ({ id: `s${i}`, kind: 'write', title: `write ${i}`, params: { path: p, text: `content-${i}`, withSecret: i === 0 } })),
   });
-  const options = (sys: { failOn?: string; failCheck?: string }, events: ProgressEvent[] = []) => ({
+  const options = (sys: { failOn?: string | undefined; failCheck?: string | undefined }, events: ProgressEvent[] = []) => ({
     registry,
     sys,
     stateDir,
@@ -169,7 +169,7 @@ describe('runner', () => {
       apply: async (p) => writeFileSync(p.path, ''),
       verify: async () => undefined,
     });
-    const reg = new StepRegistry<{ failOn?: string; failCheck?: string }>([writeStep, noUndo]);
+    const reg = new StepRegistry<{ failOn?: string | undefined; failCheck?: string | undefined }>([writeStep, noUndo]);
     const a = join(dir, 'a');
     const t = join(dir, 't');
     const d = { title: 't', secrets: ['db'], warnings: [], steps: [

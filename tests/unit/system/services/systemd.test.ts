@@ -87,8 +87,9 @@ describe('renderUnit', () => {
   it('changes only the User= line when the account changes', () => {
     const text = renderUnit(def);
     expect(setUnitUser(text, 'other')).toBe(text.replace('User=qsvc', 'User=other'));
-    const without = renderUnit({ ...def, account: undefined });
-    expect(setUnitUser(without, 'other')).toBe(text.replace('User=qsvc', 'User=other'));
+    const { account: _account, ...without } = def;
+    const withoutText = renderUnit(without);
+    expect(setUnitUser(withoutText, 'other')).toBe(text.replace('User=qsvc', 'User=other'));
   });
 });
 
