@@ -23,7 +23,7 @@ export interface PgConnectOptions {
   /** PEM CA certificate for verify-full. */
   readonly ca?: string;
   /** A file holding the PEM CA certificate for verify-full (read when connecting). */
-  readonly caFile?: string;
+  readonly caFile?: string | undefined;
   /** Bound on connecting and on each query (default 10 s). */
   readonly timeoutMs?: number;
 }
