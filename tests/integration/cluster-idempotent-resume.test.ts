@@ -39,6 +39,8 @@ const VOLATILE = [
   /\/supervise\//,
   /\/state\/(journal\.jsonl|plan\.json|run\.lock|copy\/)/,
   /\/data\/bootstrap\/[^/]+\.json$/,
+  // The reference repository makes the site's certificates (random keys) when it first starts.
+  /\/data\/Certificates\//,
   /\/state\/backups\//,
   /\/Repository\/PostgreSQL\/data\/(?!postgresql\.conf$|pg_hba\.conf$)/,
 ];

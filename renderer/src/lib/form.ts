@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CONNECTIONS_PER_NODE, joinPath, settingsSchema } from '../../../electron/shared/settings.js';
 import type { Platform, SettingsInput } from '../../../electron/shared/settings.js';
-import type { EnvironmentInfo, MigrationInput } from '../../../electron/shared/ipc.js';
+import type { DetectedMigration, EnvironmentInfo, MigrationInput } from '../../../electron/shared/ipc.js';
 
 export type ScreenId =
   | 'welcome'
@@ -370,4 +370,17 @@ export function screenTitle(screen: ScreenId, task: Form['task']): string {
 /** True when an IP range admits every IPv4 or IPv6 address. */
 export function hasOpenRange(ipRanges: string): boolean {
   return splitList(ipRanges).some((r) => r === '0.0.0.0/0' || r === '::/0');
+}
+
+/** Fills the database fields (and the central's host name, the node count) from what detection found on the node. */
+export function applyDetected(form: Form, found: DetectedMigration): void {
+  // The node's configuration names its repository database; the central node keeps its registered name.
+  form.dbHost = found.database.host;
+  form.dbPort = String(found.database.port);
+  if (found.database.name !== '') form.dbName = found.database.name;
+  if (found.database.user !== '') form.dbUser = found.database.user;
+  const central = found.nodes.find((n) => n.isCentral);
+  if (form.migrationRole === 'central' && central) form.hostname = central.hostname;
+  if (!form.maxConnectionsEdited && found.nodes.length > 1) form.plannedNodes = String(Math.min(8, found.nodes.length));
+  deriveFields(form);
 }

@@ -1,11 +1,17 @@
 /** The Migrate an existing site flow's state (Svelte 5 runes): detection, the migration plan, the run and its resume. */
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
-import type { DetectedMigration, MigrationPlanResult } from '../../../electron/shared/ipc.js';
+import type { DetectedMigration, MigrationPlanResult, RunResult } from '../../../electron/shared/ipc.js';
 import { api, errorOf } from './api.js';
-import type { Flow } from './wizard.svelte.js';
+import type { ProgressEvent } from '../../../electron/shared/plan.js';
+import type { Run } from './run.svelte.js';
+import type { Wizard } from './wizard.svelte.js';
 
-/** The folders detection looked at, to tell when it must run again. */
-const siteKey = (f: { installDir: string; dataDir: string; product: string }): string => JSON.stringify([f.installDir.trim(), f.dataDir.trim(), f.product]);
+/** What the migration flow may use of the wizard: it reads and fills the form only through these. */
+export interface MigrationHost {
+  readonly wizard: Pick<Wizard, 'migration' | 'fillFromDetection' | 'detectionKey' | 'goTo' | 'screen'>;
+  readonly run: Pick<Run, 'begin' | 'continue'>;
+  stream(start: (onEvent: (e: ProgressEvent) => void) => Promise<RunResult>): Promise<void>;
+}
 
 export class Migration {
   detected = $state<DetectedMigration | undefined>(undefined);
@@ -17,31 +23,22 @@ export class Migration {
   planning = $state(false);
   canMigrate = $derived(this.planResult !== undefined && this.planResult.preflight.every((c) => c.ok) && !this.planning);
 
-  constructor(readonly flow: Flow) {}
+  constructor(readonly flow: MigrationHost) {}
 
   /** True when detection ran for the folders now in the form. */
   get current(): boolean {
-    return this.detected !== undefined && this.detectedFor === siteKey(this.flow.wizard.form);
+    return this.detected !== undefined && this.detectedFor === this.flow.wizard.detectionKey();
   }
 
   /** Reads the node and names its scenario; fills the database fields from its configuration. Returns true when a site was found. */
   async detect(): Promise<boolean> {
-    const form = this.flow.wizard.form;
     this.detecting = true;
     this.detectError = undefined;
     try {
       const found = await api().detectMigration({ migration: this.flow.wizard.migration() });
       this.detected = found;
-      this.detectedFor = siteKey(form);
-      // The node's configuration names its repository database; the central node keeps its registered name.
-      form.dbHost = found.database.host;
-      form.dbPort = String(found.database.port);
-      if (found.database.name !== '') form.dbName = found.database.name;
-      if (found.database.user !== '') form.dbUser = found.database.user;
-      const central = found.nodes.find((n) => n.isCentral);
-      if (form.migrationRole === 'central' && central) form.hostname = central.hostname;
-      if (!form.maxConnectionsEdited && found.nodes.length > 1) form.plannedNodes = String(Math.min(8, found.nodes.length));
-      this.flow.wizard.changed();
+      this.detectedFor = this.flow.wizard.detectionKey();
+      this.flow.wizard.fillFromDetection(found);
       return true;
     } catch (err) {
       this.detected = undefined;

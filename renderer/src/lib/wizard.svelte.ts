@@ -1,11 +1,11 @@
 /** The wizard's state (Svelte 5 runes): form, current screen, validation, environment. */
-import type { EnvironmentInfo, MigrationInput, PlanResult, RunResult } from '../../../electron/shared/ipc.js';
+import type { DetectedMigration, EnvironmentInfo, MigrationInput, PlanResult, RunResult } from '../../../electron/shared/ipc.js';
 import type { ProgressEvent } from '../../../electron/shared/plan.js';
 import { Run } from './run.svelte.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 import type { SettingsInput } from '../../../electron/shared/settings.js';
 import { api, errorOf } from './api.js';
-import { applySettings, computeIssues, deriveFields, initialForm, SCREEN_FIELDS, screensFor, toMigration, toSettings } from './form.js';
+import { applyDetected, applySettings, computeIssues, deriveFields, initialForm, SCREEN_FIELDS, screensFor, toMigration, toSettings } from './form.js';
 import { Migration } from './migration.svelte.js';
 import type { Form, ScreenId } from './form.js';
 
@@ -39,6 +39,16 @@ export class Wizard {
   /** The migration settings file for the back end (the Migrate an existing site flow). */
   migration(): MigrationInput {
     return toMigration(this.form);
+  }
+
+  /** What the Migrate flow's detection found fills the database fields. */
+  fillFromDetection(found: DetectedMigration): void {
+    applyDetected(this.form, found);
+  }
+
+  /** The folders and product detection reads (it must run again when they change). */
+  detectionKey(): string {
+    return JSON.stringify([this.form.installDir.trim(), this.form.dataDir.trim(), this.form.product]);
   }
 
   /** Re-derives dependent fields after an edit. */

@@ -1,9 +1,9 @@
 /** The Migrate an existing site flow in the wizard's form: its screens, its checks as the user types, and the migration file it sends. */
 import { describe, expect, it } from 'vitest';
-import { computeIssues, deriveFields, initialForm, screensFor, screenTitle, toMigration } from '../../../renderer/src/lib/form.js';
+import { applyDetected, computeIssues, deriveFields, initialForm, screensFor, screenTitle, toMigration } from '../../../renderer/src/lib/form.js';
 import { parseRequest } from '../../../electron/shared/ipc.js';
 import { migrationFileSchema } from '../../../electron/features/migration/migration-settings.js';
-import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
+import type { DetectedMigration, EnvironmentInfo } from '../../../electron/shared/ipc.js';
 
 const env: EnvironmentInfo = {
   platform: 'linux',
@@ -23,6 +23,24 @@ function migrating() {
 }
 
 describe('migration form', () => {
+  it('fills the database fields from detection; the central node keeps its registered name', () => {
+    const found: DetectedMigration = {
+      scenario: 'sync-current', title: 't', release: 'r', currentRelease: 'r',
+      database: { host: 'db.example.test', port: 4432, name: 'QSR', user: 'qliksenserepository' },
+      nodes: [{ hostname: 'central.example.test', isCentral: true }, { hostname: 'rim1', isCentral: false }, { hostname: 'rim2', isCentral: false }],
+      tables: 1, rows: 1, unfinished: false,
+    };
+    const f = migrating();
+    f.migrationRole = 'central';
+    applyDetected(f, found);
+    expect([f.dbHost, f.dbPort, f.dbName, f.dbUser, f.hostname, f.plannedNodes]).toEqual(['db.example.test', '4432', 'QSR', 'qliksenserepository', 'central.example.test', '3']);
+    const rim = migrating();
+    rim.migrationRole = 'rim';
+    const before = rim.hostname;
+    applyDetected(rim, found);
+    expect(rim.hostname).toBe(before);
+  });
+
   it('has its own screens, and the run screen says Migrating', () => {
     const f = migrating();
     expect(screensFor(f)).toEqual(['welcome', 'migrate-site', 'migrate-access', 'share', 'migration-ready', 'installing', 'finished']);
