@@ -29,6 +29,9 @@ Commands:
   db prepare --settings F                       prepare a dedicated database server (run on it)
   db standby add --settings S [--plan] [--yes]  a streaming standby of the repository database (run on the standby)
   db status --settings S [--json]               primary and standby: roles, timeline, lag, slots
+  db failover --settings S [--fence] [--yes]    promote this standby (the primary is lost; refused while it takes writes)
+  db switchover --settings S [--yes]            run on the primary: the standby takes over with no loss, this machine rejoins
+  db rejoin --settings S [--yes]                run on an old primary: it becomes the standby by pg_rewind
   bundle export --settings F --out B            encrypted settings bundle for rim nodes
              (--passphrase-file P | --generate-passphrase P) [--expires 24h|7d|none]
   bundle inspect B --passphrase-file P          show a bundle's contents (secrets masked)

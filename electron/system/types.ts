@@ -112,6 +112,11 @@ export interface ServiceDefinition {
   /** Where the service writes its log (runit: log dir; systemd: journal plus this file). */
   readonly logFile?: string;
   readonly autoStart?: boolean;
+  /**
+   * The signal that stops it cleanly without waiting for its clients, when that is not TERM
+   * (PostgreSQL: INT, a fast shutdown; on TERM it waits for every session to end).
+   */
+  readonly stopSignal?: 'INT';
 }
 
 export interface Readiness {

@@ -52,7 +52,7 @@ export async function createDbPair(subnet: string, hub: string, options: { creat
   await attachNode(hub, primaryNs, `${ipP}/24`);
   await attachNode(hub, standbyNs, `${ipS}/24`);
   const port = await freePort();
-  const server = await startTestServer({ flavor: 'debian15', netns: primaryNs, port, listenAddresses: ipP, hba: (t) => `${t}host all all ${subnet}.0/24 scram-sha-256\n` });
+  const server = await startTestServer({ flavor: 'debian15', netns: primaryNs, port, listenAddresses: `${ipP},127.0.0.1`, hba: (t) => `${t}host all all ${subnet}.0/24 scram-sha-256\n` });
   const pdirs = await makeNodeDirs('pri');
   const sdirs = await makeNodeDirs('sby');
   const replicationPassword = randomPassword();

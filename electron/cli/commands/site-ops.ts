@@ -23,7 +23,8 @@ spsetup site services stop|start|restart --settings F [--nodes A,B] [--timeout S
 spsetup site connection show --settings F
 spsetup site connection set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B] [--no-restart] [--timeout SECONDS]
 spsetup site folders show --settings F
-spsetup site folders set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S] [--nodes A,B] [--timeout SECONDS]`;
+spsetup site folders set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S] [--nodes A,B] [--timeout SECONDS]
+spsetup site endpoints set --settings F --endpoints HOST:PORT,HOST:PORT [--nodes A,B] [--timeout SECONDS]   (the database primary and its standbys)`;
 
 const OPTIONS = {
   settings: { type: 'string' },
@@ -40,6 +41,7 @@ const OPTIONS = {
   'archived-logs': { type: 'string' },
   'custom-data': { type: 'string' },
   'static-content': { type: 'string' },
+  endpoints: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
@@ -126,7 +128,26 @@ async function operationFor(group: string | undefined, action: string | undefine
     if (!Object.keys(given).length) throw invalid('site folders set needs at least one folder option.');
     return { kind: 'folders', build: () => ({ kind: 'folders', folders: given }) };
   }
+  if (group === 'endpoints' && action === 'set') {
+    const endpoints = parseEndpoints(v.endpoints);
+    return { kind: 'endpoints', build: () => ({ kind: 'endpoints', endpoints }) };
+  }
   throw invalid(`Unknown site command "${[group, action].filter(Boolean).join(' ')}".`);
+}
+
+/** --endpoints HOST:PORT,...: one to eight servers, each once. */
+function parseEndpoints(text: string | undefined): { host: string; port: number }[] {
+  if (text === undefined || !text.trim()) throw invalid('site endpoints set needs --endpoints HOST:PORT,HOST:PORT (the primary and its standbys).');
+  const out = text.split(',').map((item) => {
+    const m = /^\s*([A-Za-z0-9.-]+):(\d{1,5})\s*$/.exec(item);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) throw invalid(`"${item.trim()}" is not HOST:PORT (a host name or IPv4 address, a port 1..65535).`);
+    return { host: m[1]!, port };
+  });
+  const keys = out.map((e) => `${e.host}:${e.port}`);
+  if (new Set(keys).size !== keys.length) throw invalid('--endpoints names a server twice.');
+  if (out.length > 8) throw invalid('--endpoints takes at most 8 servers.');
+  return out;
 }
 
 async function readPassword(path: string): Promise<string> {

@@ -42,7 +42,7 @@ export const agentConfigSchema = z
         share: z.object({ root: z.string(), apps: z.string(), archivedLogs: z.string(), customData: z.string(), staticContent: z.string() }).strict(),
       })
       .strict(),
-    /** Repository database endpoints, primary first (standbys come with the failover issue). */
+    /** Repository database endpoints, primary first then its standbys (`site endpoints set`): the agent follows the current primary among them. */
     endpoints: z.array(z.object({ host: z.string(), port: z.number().int() }).strict()).min(1),
     heartbeatMs: z.number().int().min(100).max(600_000),
     pollMs: z.number().int().min(100).max(600_000),

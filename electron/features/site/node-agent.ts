@@ -13,7 +13,8 @@ import type { AgentConfig } from './agent-config.js';
 import { NODE_AGENT_READY_LINE } from './agent-config.js';
 import { OperationJournal } from './operation-journal.js';
 import { operationPayloadSchema, type OperationPayload } from './operations.js';
-import { runOperation, serviceStates } from './run-operation.js';
+import { followPrimary } from './primary-follow.js';
+import { runOperation, serviceStates, startServices, stopServices } from './run-operation.js';
 import { migrateSiteSchema, SITE_CHANNEL } from './schema.js';
 import { parseSiteKey, verifyPayload } from './site-key.js';
 import { pendingOperations, writeHeartbeat, writeResult, type OperationRow } from './site-store.js';
@@ -50,6 +51,9 @@ async function connectionOptions(sys: System, config: AgentConfig): Promise<PgCo
   return { host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl, ...(verify && f.rootCertificate ? { caFile: f.rootCertificate } : {}), timeoutMs: 10_000 };
 }
 
+/** How often (in heartbeats) a connected agent asks the other endpoints which one is primary. */
+const FOLLOW_EVERY_BEATS = 5;
+
 /** Runs until the signal aborts; reconnects after any database failure. */
 export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promise<void> {
   let config = initial;
@@ -58,11 +62,26 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
   const startedAt = new Date();
   let announced = false;
   let backoff = 500;
+  const followState = { fenced: false };
+  const follow = () => {
+    const ctx = { sys, config, log };
+    return followPrimary(sys, config, followState, {
+      log,
+      stopServices: async () => void (await stopServices(ctx)),
+      restartServices: async () => {
+        await stopServices(ctx);
+        await startServices(ctx);
+      },
+    });
+  };
   while (!signal.aborted) {
     let conn: PgConnection | undefined;
     let wake: () => void = () => undefined;
     let listener: Awaited<ReturnType<System['postgres']['listen']>> | undefined;
     try {
+      // With standbys among the endpoints: only ever the current primary (see primary-follow.ts).
+      const target = await follow();
+      if (target.kind === 'none') throw new Error(target.message);
       const opts = await connectionOptions(sys, config);
       conn = await sys.postgres.connect(opts);
       await migrateSiteSchema(conn);
@@ -86,6 +105,7 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
       announced = true;
       backoff = 500;
       let lastBeat = Date.now();
+      let beats = 0;
       const lost = listener.ended.then(() => 'lost' as const);
       for (;;) {
         if (signal.aborted) break;
@@ -93,6 +113,11 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
         if (outcome.config) config = outcome.config;
         if (outcome.reconnect) break;
         if (Date.now() - lastBeat >= config.heartbeatMs) {
+          // Every few heartbeats, ask the other endpoints whether a primary on a higher timeline took over.
+          if (config.endpoints.length && ++beats % FOLLOW_EVERY_BEATS === 0) {
+            const target = await follow();
+            if (target.kind === 'none' || target.moved) break;
+          }
           await heartbeat();
           lastBeat = Date.now();
         }

@@ -34,6 +34,13 @@ export const operationBodySchema = z.discriminatedUnion('kind', [
       folders: z.object(Object.fromEntries(folderNames.map((n) => [n, z.string().min(1).optional()])) as Record<FolderName, z.ZodOptional<z.ZodString>>).strict(),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('endpoints'),
+      /** The repository database's servers, primary first: the agent follows whichever is the current primary. */
+      endpoints: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()).min(1).max(8),
+    })
+    .strict(),
   z.object({ kind: z.literal('status') }).strict(),
   z.object({ kind: z.literal('diagnostics'), logLines: z.number().int().min(1).max(1000) }).strict(),
 ]);
@@ -65,6 +72,8 @@ export function describeOperation(body: OperationBody): string {
       return `set connection string ${Object.keys(body.fields).join(', ')}`;
     case 'folders':
       return `set folders ${Object.keys(body.folders).join(', ')}`;
+    case 'endpoints':
+      return `set the database endpoints ${body.endpoints.map((e) => `${e.host}:${e.port}`).join(', ')}`;
     case 'status':
       return 'report status';
     case 'diagnostics':

@@ -28,7 +28,8 @@ export interface OperationContext {
   readonly log: (line: string) => void;
 }
 
-async function stopServices(ctx: OperationContext): Promise<string[]> {
+/** Stops the product services, last started first. */
+export async function stopServices(ctx: Pick<OperationContext, 'sys' | 'config' | 'log'>): Promise<string[]> {
   const done: string[] = [];
   for (const s of [...ctx.config.services].reverse()) {
     ctx.log(`stopping ${s.name}`);
@@ -38,7 +39,8 @@ async function stopServices(ctx: OperationContext): Promise<string[]> {
   return done;
 }
 
-async function startServices(ctx: OperationContext): Promise<string[]> {
+/** Starts the product services in the manifest's order, each ready before the next. */
+export async function startServices(ctx: Pick<OperationContext, 'sys' | 'config' | 'log'>): Promise<string[]> {
   const done: string[] = [];
   for (const s of ctx.config.services) {
     ctx.log(`starting ${s.name}`);
@@ -104,6 +106,12 @@ export async function runOperation(body: OperationBody, ctx: OperationContext): 
         details: { changed, share },
         config: { ...config, productConfig: { ...config.productConfig, share } },
       };
+    }
+    case 'endpoints': {
+      const endpoints = body.endpoints.map((e) => ({ host: e.host, port: e.port }));
+      const text = endpoints.map((e) => `${e.host}:${e.port}`).join(', ');
+      const changed = JSON.stringify(endpoints) !== JSON.stringify(ctx.config.endpoints);
+      return { message: changed ? `database endpoints set: ${text}` : `database endpoints already ${text}`, details: { changed, endpoints }, config: { ...ctx.config, endpoints } };
     }
     case 'status':
       return { message: 'status reported', details: { services: await serviceStates(ctx.sys, ctx.config) } };

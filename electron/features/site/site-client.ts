@@ -4,6 +4,7 @@
  * answered or its bound passed (then that node is reported unreachable; the others go on).
  */
 import { randomUUID } from 'node:crypto';
+import { parseConnectionString } from '../../shared/connection-string.js';
 import { UserError } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
 import type { PgConnection } from '../../system/postgres/index.js';
@@ -32,12 +33,15 @@ export async function openSite(settings: Settings, ctx: InstallerContext): Promi
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
   const db = settings.database;
   const keyText = await ctx.sys.secretStore.get(agentPaths(layout).siteKeyFile).catch(() => undefined);
-  const conn = await ctx.sys.postgres.connect({ host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir), timeoutMs: 10_000 });
+  // Where this node's agent keeps its connection string pointed: the current primary, after a failover too.
+  const current = await ctx.sys.secretStore.get(layout.connectionStringFile).then((t) => (t === undefined ? undefined : parseConnectionString(t))).catch(() => undefined);
+  const endpoint = current ? { host: current.host, port: current.port } : { host: db.host, port: db.port };
+  const conn = await ctx.sys.postgres.connect({ ...endpoint, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir), timeoutMs: 10_000 });
   if ((await siteSchemaVersion(conn)) === 0) {
     await conn.close();
-    throw new UserError('not-found', `The repository database ${db.name} on ${db.host}:${db.port} has no spsetup site schema yet.`, 'Run the install (or run it again) on the central node: it creates the schema and starts the node agent.');
+    throw new UserError('not-found', `The repository database ${db.name} on ${endpoint.host}:${endpoint.port} has no spsetup site schema yet.`, 'Run the install (or run it again) on the central node: it creates the schema and starts the node agent.');
   }
-  return { conn, database: `${db.name} on ${db.host}:${db.port}`, siteKey: keyText === undefined ? undefined : parseSiteKey(keyText), hostname: settings.hostname, close: () => conn.close() };
+  return { conn, database: `${db.name} on ${endpoint.host}:${endpoint.port}`, siteKey: keyText === undefined ? undefined : parseSiteKey(keyText), hostname: settings.hostname, close: () => conn.close() };
 }
 
 /** Every node with its services, heartbeat age, versions and database endpoint. */

@@ -1,8 +1,11 @@
 /**
- * The settings of a replicated repository database: the primary, one standby (the machine the
- * command runs on), and the replication role. The same file drives `db standby add`, `db status`,
- * `db failover`, `db switchover` and `db rejoin`; which server is primary is read from the servers
- * themselves, never trusted from this file.
+ * The settings of a replicated repository database, as seen from the machine the command runs on:
+ * `standby` is this machine, `primary` the other server (as they are when this machine is the
+ * standby). The same file drives `db standby add` (this machine becomes a standby by a copy),
+ * `db status`, `db failover` (this machine is promoted), `db switchover` (run on the current
+ * primary: it hands over to the other and becomes its standby) and `db rejoin` (this machine, an
+ * old primary, becomes the standby by pg_rewind). Which server is primary is read from the
+ * servers themselves, never trusted from this file.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -51,6 +54,15 @@ export const standbySettingsSchema = z
         walKeepSize: z.string().regex(/^\d+$/, 'megabytes, a whole number').default('512'),
       })
       .strict(),
+    /** The site whose nodes follow the primary: failover and switchover wait until every node heartbeats through the new one. */
+    site: z
+      .object({
+        /** The repository database (it holds spsetup's site schema). */
+        database: z.string().min(1).default('QSR'),
+        followTimeoutSeconds: z.number().int().min(1).max(3600).default(180),
+      })
+      .strict()
+      .optional(),
     stateDir: absolute,
     services: z
       .object({ manager: z.enum(['auto', 'runit', 'systemd']).default('auto'), runitDir: z.string().optional() })

@@ -117,6 +117,23 @@ export async function sslConfig(opts: Pick<PgConnectOptions, 'ssl' | 'ca' | 'caF
   return ca ? { rejectUnauthorized: true, ca } : { rejectUnauthorized: true };
 }
 
+/**
+ * Ends a client within `ms`: end() waits for the server to see the goodbye, which over a lost link
+ * (a database machine cut off) takes until TCP gives up, minutes later; then the socket is dropped.
+ */
+export async function endClient(client: Client, ms = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** Connects within a bounded time; failures become UserErrors. */
 export async function connectPostgres(opts: PgConnectOptions): Promise<PgConnection> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -138,7 +155,7 @@ export async function connectPostgres(opts: PgConnectOptions): Promise<PgConnect
   try {
     await client.connect();
   } catch (err) {
-    await client.end().catch(() => undefined);
+    await endClient(client);
     throw toPgUserError(err, opts);
   }
   return createConnection(client, publicOpts, opts.password);
@@ -212,7 +229,7 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
       return { created: false, changed: true };
     },
     async close() {
-      await client.end().catch(() => undefined);
+      await endClient(client);
     },
   };
 }

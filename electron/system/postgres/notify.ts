@@ -3,7 +3,7 @@
  * at once when an operation arrives; the agent still polls, so a lost connection only slows it.
  */
 import { Client, escapeIdentifier } from 'pg';
-import { sslConfig, toPgUserError, type PgConnectOptions } from './client.js';
+import { endClient, sslConfig, toPgUserError, type PgConnectOptions } from './client.js';
 
 export interface NotifyListener {
   /** Resolves when the connection ends (error or close). */
@@ -36,13 +36,13 @@ export async function listenForNotifications(opts: PgConnectOptions, channel: st
     await client.connect();
     await client.query(`LISTEN ${escapeIdentifier(channel)}`);
   } catch (err) {
-    await client.end().catch(() => undefined);
+    await endClient(client);
     throw toPgUserError(err, opts);
   }
   return {
     ended,
     async close() {
-      await client.end().catch(() => undefined);
+      await endClient(client);
       markEnded();
     },
   };

@@ -78,6 +78,7 @@ export class RunitServiceManager implements ServiceManager {
     await this.writeEnv(defDir, files.env);
     await this.writeIfChanged(join(defDir, definitionFile), `${JSON.stringify(def, null, 2)}\n`, 0o644);
     await this.writeIfChanged(join(defDir, 'run'), files.run, 0o755);
+    await this.writeControl(defDir, files.controlTerm);
     await this.files.ensureDir(this.serviceDir, { mode: 0o755 });
     const link = this.linkPath(def.name);
     if (await exists(link)) {
@@ -180,7 +181,8 @@ export class RunitServiceManager implements ServiceManager {
     // Autostart is the registered intent: until start(), `down` is also present for an autoStart service.
     const stored = await this.files.readText(join(defDir, definitionFile));
     const down = stored === undefined ? await exists(join(defDir, 'down')) : (JSON.parse(stored) as ServiceDefinition).autoStart === false;
-    return describeRunitFiles({ run, env, down });
+    const controlTerm = await this.files.readText(join(defDir, 'control', 't'));
+    return describeRunitFiles({ run, env, down, ...(controlTerm !== undefined ? { controlTerm } : {}) });
   }
 
   /** Starts `runsvdir -P dir` (detached, pid recorded in dir) unless one already supervises dir. */
@@ -289,6 +291,16 @@ export class RunitServiceManager implements ServiceManager {
     for (const stale of await listDir(envDir)) if (!(stale in env)) await rm(join(envDir, stale), { force: true });
     // A trailing newline so an empty value sets an empty variable instead of unsetting it.
     for (const key of keys) await this.writeIfChanged(join(envDir, key), `${env[key] ?? ''}\n`, 0o644);
+  }
+
+  private async writeControl(defDir: string, controlTerm: string | undefined): Promise<void> {
+    const dir = join(defDir, 'control');
+    if (controlTerm === undefined) {
+      await rm(join(dir, 't'), { force: true });
+      return;
+    }
+    await this.files.ensureDir(dir, { mode: 0o755 });
+    await this.writeIfChanged(join(dir, 't'), controlTerm, 0o755);
   }
 
   private async writeIfChanged(path: string, content: string, mode: number): Promise<void> {

@@ -37,6 +37,7 @@ export function renderUnit(def: ServiceDefinition): string {
   if (def.account) service.push(`User=${escapeSpecifiers(def.account)}`);
   if (def.cwd) service.push(`WorkingDirectory=${escapeSpecifiers(def.cwd)}`);
   for (const key of Object.keys(def.env ?? {}).sort()) service.push(`Environment=${quoteEnvironment(key, def.env?.[key] ?? '')}`);
+  if (def.stopSignal) service.push(`KillSignal=SIG${def.stopSignal}`);
   service.push('Restart=on-failure', 'RestartSec=2');
   if (def.logFile) {
     service.push(`StandardOutput=append:${escapeSpecifiers(def.logFile)}`, `StandardError=append:${escapeSpecifiers(def.logFile)}`);

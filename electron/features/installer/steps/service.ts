@@ -20,6 +20,7 @@ const definition = z.object({
   dependsOn: z.array(z.string()).readonly().optional(),
   logFile: z.string().optional(),
   autoStart: z.boolean().optional(),
+  stopSignal: z.literal('INT').optional(),
 });
 
 const serviceParams = z.object({ definition });
