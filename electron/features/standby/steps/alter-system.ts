@@ -32,6 +32,13 @@ async function current(conn: PgConnection, wanted: Readonly<Record<string, strin
   return { differs, pendingRestart };
 }
 
+const restartNeeded = (host: string, names: readonly string[]) =>
+  new UserError(
+    'apply-failed',
+    `${host}: ${names.join(', ')} take effect only after a restart of that server.`,
+    `Restart PostgreSQL on ${host} (its service, or pg_ctl restart as its owner), then run the same command again: finished steps are kept.`,
+  );
+
 const describe = (s: Readonly<Record<string, string>>, names: readonly string[]) => names.map((n) => `${n} = ${s[n]}`).join(', ');
 
 export const alterSystemStep = defineStepKind<typeof params, System>({
@@ -44,7 +51,7 @@ export const alterSystemStep = defineStepKind<typeof params, System>({
     return { action: 'update', summary: `${p.server.host}: set ${describe(p.settings, c.differs)}${pending}` };
   },
   async apply(p, ctx) {
-    await withServer(p.server, ctx, async (conn) => {
+    const after = await withServer(p.server, ctx, async (conn) => {
       const { differs } = await current(conn, p.settings);
       for (const name of differs) await conn.query(`ALTER SYSTEM SET ${escapeIdentifier(name)} = ${escapeLiteral(p.settings[name]!)}`);
       await conn.query('SELECT pg_reload_conf()');
@@ -52,21 +59,17 @@ export const alterSystemStep = defineStepKind<typeof params, System>({
       const deadline = Date.now() + 10_000;
       for (;;) {
         const c = await current(conn, p.settings);
-        if (c.differs.every((n) => c.pendingRestart.includes(n)) || Date.now() > deadline) break;
+        if (c.differs.every((n) => c.pendingRestart.includes(n)) || Date.now() > deadline) return c;
         await sleep(100);
       }
     });
+    // Set but waiting for a restart: the change is made (postgresql.auto.conf), the step is not done.
+    if (after.differs.length && after.differs.every((n) => after.pendingRestart.includes(n))) throw restartNeeded(p.server.host, after.differs);
   },
   async verify(p, ctx) {
     const c = await withServer(p.server, ctx, (conn) => current(conn, p.settings));
     if (!c.differs.length) return;
-    if (c.differs.every((n) => c.pendingRestart.includes(n))) {
-      throw new UserError(
-        'apply-failed',
-        `${p.server.host}: ${c.differs.join(', ')} take effect only after a restart of that server.`,
-        `Restart PostgreSQL on ${p.server.host} (its service, or pg_ctl restart as its owner), then run the same command again: finished steps are kept.`,
-      );
-    }
+    if (c.differs.every((n) => c.pendingRestart.includes(n))) throw restartNeeded(p.server.host, c.differs);
     throw new UserError('verify-failed', `${p.server.host}: ${describe(p.settings, c.differs)} are not in effect after the reload.`, 'A setting in postgresql.conf may override postgresql.auto.conf; correct it and run again.');
   },
 });
