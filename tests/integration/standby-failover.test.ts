@@ -120,7 +120,7 @@ describe.skipIf(skip)(`db failover, rejoin and switchover with a site node${skip
     const standbySocket = join(pair.standby.dirs.root, 'sock');
     await mkdir(standbySocket, { mode: 0o755 });
     await chown(standbySocket, POSTGRES.uid, POSTGRES.gid);
-    const base = pair.settings() as { standby: Record<string, unknown> };
+    const base = pair.settings() as { primary: Record<string, unknown>; standby: Record<string, unknown> };
     const standbyDoc = { ...base, standby: { ...base.standby, socketDir: standbySocket }, site: { database: 'QSR', followTimeoutSeconds: 120 } };
     await writeSettings(pair.standby.settingsFile, standbyDoc);
     const first = await onStandby(['standby', 'add', '--yes']);
