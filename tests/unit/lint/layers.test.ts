@@ -1,5 +1,7 @@
 // `npm run lint` enforces the layers of docs/architecture.md: a probe file in each layer imports
-// what that layer may not, and the same ESLint run over the whole tree reports exactly those probes.
+// what that layer may not, and ESLint with the project's configuration reports exactly that. (That
+// the rest of the tree passes is `npm run lint` itself, which CI runs; linting all of it here too
+// took minutes on a loaded machine.)
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ESLint } from 'eslint';
@@ -41,15 +43,14 @@ afterAll(async () => {
 });
 
 describe('lint: the layers allow-list', () => {
-  it('reports every forbidden import of a probe in each layer, and nothing else in the tree', { timeout: 300_000 }, async () => {
+  it('reports every forbidden import of a probe in each layer', { timeout: 300_000 }, async () => {
     for (const p of probes) await writeFile(join(root, p.file), p.source);
-    const results = await new ESLint({ cwd: root }).lintFiles(['.']);
+    const results = await new ESLint({ cwd: root }).lintFiles(probes.map((p) => p.file));
     const errors = results.filter((r) => r.errorCount > 0).map((r) => ({ file: r.filePath.slice(root.length + 1), messages: r.messages.map((m) => m.message) }));
     for (const p of probes) {
       const found = errors.find((e) => e.file === p.file)?.messages ?? [];
       for (const want of p.expected) expect(found.some((m) => m.includes(want)), `${p.file}: ${want}\n${found.join('\n')}`).toBe(true);
       expect(found).toHaveLength(p.expected.length);
     }
-    expect(errors.map((e) => e.file).filter((f) => !probes.some((p) => p.file === f))).toEqual([]);
   });
 });
