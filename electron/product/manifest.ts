@@ -43,6 +43,24 @@ export interface ProductConfigInput {
   readonly ports?: Readonly<Record<string, number>>;
 }
 
+/**
+ * How a node is registered through the repository API (issue 18): the central node's API and
+ * certificate distribution ports, the rim node's local certificate set-up, and the certificate
+ * files the central node's agent shows as its client certificate.
+ */
+export interface RegistrationSpec {
+  /** The repository API (HTTPS with client certificates) on the central node. */
+  readonly apiPort: number;
+  /** Certificate distribution on the central node (rim nodes fetch their certificates here). */
+  readonly distributionPort: number;
+  /** The certificate set-up on every rim node, 127.0.0.1 only. */
+  readonly certificateSetupPort: number;
+  /** The X-Qlik-User header of the API calls. */
+  readonly apiUser: string;
+  /** Folder (relative to dataDir) of the node's certificates, and the file names in it. */
+  readonly certificates: { readonly dir: string; readonly clientCert: string; readonly clientKey: string; readonly root: string };
+}
+
 export interface ProductManifest {
   readonly id: 'reference' | 'qlik-sense';
   readonly displayName: string;
@@ -102,6 +120,8 @@ export interface ProductManifest {
   readonly renderConfig: (input: ProductConfigInput) => string;
   /** SQL with $1 = host name returning one row (is_central boolean) when that node is registered. Added by the product piece. */
   readonly registrationQuery: string;
+  /** Registration through the repository API; absent when the product has none. */
+  readonly registration?: RegistrationSpec;
 }
 
 /** Fills {placeholders} in a command template. */

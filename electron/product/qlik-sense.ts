@@ -151,5 +151,15 @@ export const qlikSenseManifest: ProductManifest = {
   nodesQuery: 'SELECT "HostName" AS hostname, "IsCentral" AS is_central, NULL::timestamptz AS last_seen FROM "ServerNodeConfigurations" ORDER BY "HostName"',
   registrationQuery: 'SELECT "IsCentral" AS is_central FROM "ServerNodeConfigurations" WHERE "HostName" = $1',
   repositoryConfigFile: 'Repository\\Repository.exe.config',
+  // QRS REST 4242, certificate distribution 4444, certificate unlock 4570 (product-facts.md). The
+  // exported client certificate of the central node authenticates the API calls; the rim node's
+  // certificate set-up request is [unverified] (the vendor documents it as a page for a person).
+  registration: {
+    apiPort: 4242,
+    distributionPort: 4444,
+    certificateSetupPort: 4570,
+    apiUser: 'UserDirectory=INTERNAL; UserId=sa_api',
+    certificates: { dir: 'Repository\\Exported Certificates\\.Local Certificates', clientCert: 'client.pem', clientKey: 'client_key.pem', root: 'root.pem' },
+  },
   renderConfig: renderQlikSenseConfig,
 };

@@ -160,6 +160,23 @@ export interface Network {
   isPortFree(port: number, host?: string): Promise<boolean>;
   /** The process listening on a TCP port (undefined when none, or where it cannot be told). */
   portOwner(port: number): Promise<{ readonly pid: number; readonly program: string } | undefined>;
+  /** One HTTP(S) request, bounded in time; any status is an answer, no answer is an error. */
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** An HTTP(S) request; `tls` carries PEM texts (the CA to trust, and a client certificate). */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly timeoutMs: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly body: string;
 }
 
 /** Protected storage for secrets the installed product needs at run time (e.g. the connection string). */

@@ -174,7 +174,8 @@ async function showStatus(site: SiteSession, values: Values, io: CommandIo): Pro
   io.out(`Site in ${status.database}:`);
   for (const n of status.nodes) {
     const seen = n.reachable ? `heartbeat ${formatDuration(n.heartbeatAgeMs)} ago` : `UNREACHABLE (last heartbeat ${formatDuration(n.heartbeatAgeMs)} ago)`;
-    io.out(`  ${n.hostname}${n.isCentral ? ' (central)' : ''}  ${seen}  spsetup ${n.spsetupVersion}, ${n.product} ${n.productVersion}, database ${n.endpoint}`);
+    const registered = n.registered === null ? '' : n.registered ? '  registered' : '  NOT REGISTERED';
+    io.out(`  ${n.hostname}${n.isCentral ? ' (central)' : ''}${registered}  ${seen}  spsetup ${n.spsetupVersion}, ${n.product} ${n.productVersion}, database ${n.endpoint}`);
     for (const s of n.services) io.out(`    ${s.name.padEnd(36)} ${s.state}`);
   }
   if (!status.nodes.length) io.out('  (no node agent has reported yet)');

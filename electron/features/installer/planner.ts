@@ -12,6 +12,7 @@ import type { Settings } from '../../shared/settings.js';
 import { isUncPath } from '../../system/windows/paths.js';
 import { planSiteSteps } from '../site/plan-site.js';
 import { nodeCaDraft, nodeCaPath, serverCertificateDraft, serverCertNames, serverSslSettings, sslHbaRules } from '../tls/plan-tls.js';
+import { planRegistrationSteps } from '../registration/plan-registration.js';
 import { bootstrapCommands, type NodeLayout } from './layout.js';
 import { bootstrapStep, nodeRegisteredStep } from './steps/bootstrap.js';
 import { connectionStringStep } from './steps/connection-string.js';
@@ -204,6 +205,10 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   } else {
     warnings.push('Services will not be started (as the guide asks for a service account without administrator rights): start them when the remaining manual steps are done.');
   }
+  // The guide's "add the rim node in the QMC", through the repository API (issue 18).
+  const registering = planRegistrationSteps({ settings, layout, repository });
+  steps.push(...registering.steps);
+  warnings.push(...registering.warnings);
   steps.push(nodeRegisteredStep.draft('registration', 'This node is registered in the shared repository database', registration));
 
   if (db.listener?.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0')) {

@@ -15,6 +15,8 @@ import { windowsStepKinds } from './steps/windows-step-kinds.js';
 import { siteKeyStep, siteSchemaStep } from '../site/site-steps.js';
 import { caFileStep } from '../tls/steps/ca-file.js';
 import { serverCertificateStep } from '../tls/steps/server-certificate.js';
+import { nodeRegistrationStep } from '../registration/registration-steps.js';
+import { monitoringAppsStep } from '../registration/monitoring-step.js';
 
 /** A registry holding the installer's step kinds. */
 export function createStepRegistry(): StepRegistry<System> {
@@ -36,6 +38,8 @@ export function createStepRegistry(): StepRegistry<System> {
     siteSchemaStep,
     serverCertificateStep,
     caFileStep,
+    nodeRegistrationStep,
+    monitoringAppsStep,
     ...windowsStepKinds,
   ]);
 }

@@ -18,6 +18,8 @@ import { runOperation, serviceStates, startServices, stopServices } from './run-
 import { migrateSiteSchema, SITE_CHANNEL } from './schema.js';
 import { parseSiteKey, verifyPayload } from './site-key.js';
 import { pendingOperations, writeHeartbeat, writeResult, type OperationRow } from './site-store.js';
+import { getManifest } from '../../product/index.js';
+import { readNodeCertificates } from '../registration/node-certificates.js';
 
 export interface AgentDeps {
   readonly sys: System;
@@ -99,6 +101,7 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
           services: await serviceStates(sys, config),
           heartbeatMs: config.heartbeatMs,
           agentStartedAt: startedAt,
+          ...(await registrationState(sys, config)),
         });
       await heartbeat();
       if (!announced) log(`${NODE_AGENT_READY_LINE}: ${config.hostname} through ${endpoint}`);
@@ -134,6 +137,13 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
       await conn?.close();
     }
   }
+}
+
+/** Whether this node's certificates from the central node are installed (nothing when the product has no registration). */
+async function registrationState(sys: System, config: AgentConfig): Promise<{ registered?: boolean }> {
+  const spec = getManifest(config.product).registration;
+  if (!spec) return {};
+  return { registered: (await readNodeCertificates(sys.files, sys.platform, config.productConfig.dataDir, spec)).installed };
 }
 
 interface PassOutcome {

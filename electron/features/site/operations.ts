@@ -43,6 +43,8 @@ export const operationBodySchema = z.discriminatedUnion('kind', [
     .strict(),
   z.object({ kind: z.literal('status') }).strict(),
   z.object({ kind: z.literal('diagnostics'), logLines: z.number().int().min(1).max(1000) }).strict(),
+  /** To the central node: start the registration of a rim node; the one-time password comes back sealed. */
+  z.object({ kind: z.literal('register-node'), hostname: z.string().min(1).max(253) }).strict(),
 ]);
 export type OperationBody = z.infer<typeof operationBodySchema>;
 export type OperationKind = OperationBody['kind'];
@@ -78,5 +80,7 @@ export function describeOperation(body: OperationBody): string {
       return 'report status';
     case 'diagnostics':
       return 'collect diagnostics';
+    case 'register-node':
+      return `start the registration of ${body.hostname}`;
   }
 }

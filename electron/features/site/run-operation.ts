@@ -10,6 +10,7 @@ import type { System } from '../../system/system.js';
 import type { AgentConfig } from './agent-config.js';
 import type { OperationBody } from './operations.js';
 import { openSecret } from './site-key.js';
+import { registerNodeOnCentral } from '../registration/registration-operation.js';
 
 export interface OperationOutcome {
   readonly message: string;
@@ -123,6 +124,8 @@ export async function runOperation(body: OperationBody, ctx: OperationContext): 
       }
       return { message: 'diagnostics collected', details: { services: await serviceStates(ctx.sys, ctx.config), logs, productVersion: ctx.config.productVersion } };
     }
+    case 'register-node':
+      return registerNodeOnCentral(body.hostname, ctx);
     default:
       return assertNever(body);
   }

@@ -44,6 +44,8 @@ const MIGRATIONS: readonly string[] = [
      at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (operation_id, hostname));
    CREATE INDEX operations_requested_at ON spsetup.operations (requested_at);`,
+  // 2 (issue 18): whether the node's certificates from the central node are installed (null: the product has no registration).
+  `ALTER TABLE spsetup.nodes ADD COLUMN registered boolean;`,
 ];
 
 /** The schema version this spsetup writes and reads. */

@@ -3,29 +3,20 @@
  * status, and an operation signed with this node's site key, sent to nodes and followed until each
  * answered or its bound passed (then that node is reported unreachable; the others go on).
  */
-import { randomUUID } from 'node:crypto';
 import { parseConnectionString } from '../../shared/connection-string.js';
 import { UserError } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
-import type { PgConnection } from '../../system/postgres/index.js';
 import type { InstallerContext } from '../installer/installer.js';
 import { layoutFor } from '../installer/installer.js';
 import { resolveSecrets } from '../installer/load-settings.js';
 import { agentPaths } from './agent-config.js';
-import type { OperationBody, OperationPayload, ResultState } from './operations.js';
 import { siteSchemaVersion } from './schema.js';
-import { parseSiteKey, signPayload } from './site-key.js';
-import { insertOperation, readResults, readSiteNodes, type SiteNode } from './site-store.js';
+import { parseSiteKey } from './site-key.js';
+import { readSiteNodes, type SiteNode } from './site-store.js';
+import type { SiteSession } from './send-operation.js';
 import { repositoryCa } from '../tls/plan-tls.js';
 
-export interface SiteSession {
-  readonly conn: PgConnection;
-  readonly database: string;
-  /** This node's site key, when it has one (reading status needs none). */
-  readonly siteKey: Buffer | undefined;
-  readonly hostname: string;
-  close(): Promise<void>;
-}
+export type { SiteSession } from './send-operation.js';
 
 /** Connects to the site's repository database with the settings' credentials. */
 export async function openSite(settings: Settings, ctx: InstallerContext): Promise<SiteSession> {
@@ -58,51 +49,6 @@ export async function resolveTargets(site: SiteSession, names: readonly string[]
   return [...names];
 }
 
-/** Builds the signed payload of an operation; `seal` turns secrets into sealed ones for this id. */
-export function buildOperation(site: SiteSession, targets: readonly string[], boundMs: number, body: (id: string, key: Buffer) => OperationBody): { payload: OperationPayload; text: string; signature: string } {
-  if (!site.siteKey) throw new UserError('not-found', 'This node has no site key, so it cannot send site operations.', 'Run the command on the central node, or join this node with a settings bundle.');
-  const id = randomUUID();
-  const now = Date.now();
-  const payload: OperationPayload = {
-    id,
-    targets: [...targets],
-    requestedAt: new Date(now).toISOString(),
-    requestedBy: `spsetup on ${site.hostname}`,
-    deadline: new Date(now + boundMs).toISOString(),
-    body: body(id, site.siteKey),
-  };
-  const text = JSON.stringify(payload);
-  return { payload, text, signature: signPayload(site.siteKey, text) };
-}
-
-/** A node's answer, or why there is none. */
-export interface NodeOutcome {
-  readonly hostname: string;
-  readonly state: ResultState | 'pending' | 'unreachable' | 'timed-out';
-  readonly message: string;
-  readonly details?: unknown;
-}
-
-const FINAL: readonly string[] = ['done', 'failed', 'refused', 'expired'];
-
-/** Sends the operation and waits until every target answered or the deadline passed. */
-export async function sendOperation(site: SiteSession, op: ReturnType<typeof buildOperation>, onProgress?: (outcomes: readonly NodeOutcome[]) => void): Promise<NodeOutcome[]> {
-  await insertOperation(site.conn, op.payload, op.text, op.signature);
-  const deadline = Date.parse(op.payload.deadline);
-  for (;;) {
-    const results = await readResults(site.conn, op.payload.id);
-    const byHost = new Map(results.map((r) => [r.hostname, r]));
-    const over = Date.now() >= deadline;
-    const outcomes = op.payload.targets.map((hostname): NodeOutcome => {
-      const r = byHost.get(hostname);
-      if (r && FINAL.includes(r.state)) return { hostname, state: r.state, message: r.message, details: r.details };
-      if (!over) return { hostname, state: r ? 'running' : 'pending', message: '' };
-      return r
-        ? { hostname, state: 'timed-out', message: 'started but did not finish within the bound; the node finishes it and reports later' }
-        : { hostname, state: 'unreachable', message: 'did not answer within the bound (is its node agent running?)' };
-    });
-    onProgress?.(outcomes);
-    if (over || outcomes.every((o) => FINAL.includes(o.state))) return outcomes;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Building and sending operations lives in send-operation.ts (the install's steps use it without
+// the session code, which imports the installer).
+export { buildOperation, sendOperation, type NodeOutcome } from './send-operation.js';

@@ -14,17 +14,19 @@ export interface NodeHeartbeat {
   readonly services: readonly { readonly name: string; readonly state: ServiceState }[];
   readonly heartbeatMs: number;
   readonly agentStartedAt: Date;
+  /** Whether the node's certificates from the central node are installed; undefined when the product has no registration. */
+  readonly registered?: boolean;
 }
 
 /** Records this node's heartbeat (and everything it reports) as of the database's clock. */
 export async function writeHeartbeat(conn: PgConnection, h: NodeHeartbeat): Promise<void> {
   await conn.query(
-    `INSERT INTO spsetup.nodes (hostname, is_central, spsetup_version, product, product_version, endpoint, endpoints, services, heartbeat_ms, agent_started_at, last_heartbeat)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, now())
+    `INSERT INTO spsetup.nodes (hostname, is_central, spsetup_version, product, product_version, endpoint, endpoints, services, heartbeat_ms, agent_started_at, last_heartbeat, registered)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, now(), $11)
      ON CONFLICT (hostname) DO UPDATE SET is_central = EXCLUDED.is_central, spsetup_version = EXCLUDED.spsetup_version, product = EXCLUDED.product,
        product_version = EXCLUDED.product_version, endpoint = EXCLUDED.endpoint, endpoints = EXCLUDED.endpoints, services = EXCLUDED.services,
-       heartbeat_ms = EXCLUDED.heartbeat_ms, agent_started_at = EXCLUDED.agent_started_at, last_heartbeat = now()`,
-    [h.hostname, h.isCentral, h.spsetupVersion, h.product, h.productVersion, h.endpoint, JSON.stringify(h.endpoints), JSON.stringify(h.services), h.heartbeatMs, h.agentStartedAt],
+       heartbeat_ms = EXCLUDED.heartbeat_ms, agent_started_at = EXCLUDED.agent_started_at, last_heartbeat = now(), registered = EXCLUDED.registered`,
+    [h.hostname, h.isCentral, h.spsetupVersion, h.product, h.productVersion, h.endpoint, JSON.stringify(h.endpoints), JSON.stringify(h.services), h.heartbeatMs, h.agentStartedAt, h.registered ?? null],
   );
 }
 
@@ -40,15 +42,17 @@ export interface SiteNode {
   readonly heartbeatAgeMs: number;
   /** False when the heartbeat is older than three intervals. */
   readonly reachable: boolean;
+  /** Registered with the central node (certificates installed); null when the product has no registration. */
+  readonly registered: boolean | null;
 }
 
 /** Every node of the site, central first. */
 export async function readSiteNodes(conn: PgConnection): Promise<SiteNode[]> {
   const rows = await conn.query<{
     hostname: string; is_central: boolean; spsetup_version: string; product: string; product_version: string; endpoint: string;
-    services: { name: string; state: ServiceState }[]; heartbeat_ms: number; age_ms: string;
+    services: { name: string; state: ServiceState }[]; heartbeat_ms: number; age_ms: string; registered: boolean | null;
   }>(
-    `SELECT hostname, is_central, spsetup_version, product, product_version, endpoint, services, heartbeat_ms,
+    `SELECT hostname, is_central, spsetup_version, product, product_version, endpoint, services, heartbeat_ms, registered,
             (extract(epoch FROM (now() - last_heartbeat)) * 1000)::bigint AS age_ms
        FROM spsetup.nodes ORDER BY is_central DESC, hostname`,
   );
@@ -62,6 +66,7 @@ export async function readSiteNodes(conn: PgConnection): Promise<SiteNode[]> {
     services: r.services,
     heartbeatAgeMs: Math.max(0, Number(r.age_ms)),
     reachable: Number(r.age_ms) <= 3 * r.heartbeat_ms,
+    registered: r.registered,
   }));
 }
 

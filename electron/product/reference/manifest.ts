@@ -19,6 +19,7 @@ import {
   type ReferenceServiceId,
 } from './config.js';
 import { NODES_QUERY, REGISTRATION_QUERY, SYNC_TABLES } from './runtime/schema.js';
+import { CERTIFICATE_FILES, CERTIFICATES_DIR } from './runtime/certificates.js';
 
 /**
  * The staged media folder. Compiled, this file is dist/electron/product/reference/manifest.js and
@@ -102,6 +103,14 @@ export const referenceManifest: ProductManifest = {
   extraGroups: [],
   nodesQuery: NODES_QUERY,
   registrationQuery: REGISTRATION_QUERY,
+  registration: {
+    apiPort: DEFAULT_REFERENCE_API_PORTS.qrs,
+    distributionPort: DEFAULT_REFERENCE_API_PORTS.distribution,
+    certificateSetupPort: DEFAULT_REFERENCE_API_PORTS.certificateSetup,
+    apiUser: 'UserDirectory=INTERNAL; UserId=sa_repository',
+    // The node certificate serves as the client certificate too (server and client use).
+    certificates: { dir: CERTIFICATES_DIR, clientCert: CERTIFICATE_FILES.server, clientKey: CERTIFICATE_FILES.serverKey, root: CERTIFICATE_FILES.root },
+  },
   // Central or rim is decided by the bootstrap (-iscentral) and kept in the database, not the file.
   renderConfig: ({ hostname, dataDir, share, ports }) => renderReferenceConfig({ hostname, dataDir, share, ...(ports ? { ports: pickReferencePorts(ports) } : {}) }),
 };
