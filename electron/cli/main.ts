@@ -26,7 +26,7 @@ Commands:
   status     --settings F [--json]              registered nodes and this node's services
   uninstall  --settings F [--remove-data]       remove this node's services and files (its plan shown first;
              [--plan]                           --plan: only show it)
-  db prepare --settings F                       prepare a dedicated database server (run on it)
+  db prepare --settings F [--keep-plain]        prepare a dedicated database server (run on it); --keep-plain: SSL on beside plain connections
   db standby add --settings S [--plan] [--yes]  a streaming standby of the repository database (run on the standby)
   db status --settings S [--json]               primary and standby: roles, timeline, lag, slots
   db failover --settings S [--fence] [--yes]    promote this standby (the primary is lost; refused while it takes writes)
@@ -44,6 +44,7 @@ Commands:
   migrate plan --settings M [--json]            detect the upgrade scenario; the whole migration as a plan
   migrate run  --settings M [--yes] [--log F]   apply it (continues an unfinished one); migrate resume too
   site status --settings F [--json]             every node of the site: services, heartbeat, versions, database
+  site ssl status --settings F [--json]         per node: whether its repository connections are encrypted (pg_stat_ssl)
   site services stop|start|restart --settings F [--nodes A,B] [--timeout S]   in the manifest's order, on every node
   site connection show|set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B]
   site folders show|set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S]

@@ -15,10 +15,12 @@ import { buildOperation, openSite, readSiteStatus, resolveTargets, sendOperation
 import { describeOperation, folderNames, type OperationBody } from '../../features/site/operations.js';
 import { sealSecret } from '../../features/site/site-key.js';
 import { scramVerifier } from '../../system/postgres/index.js';
+import { readSslStatus } from '../../features/tls/ssl-status.js';
 import { parseCommand, required } from '../args.js';
 import type { CommandIo } from './io.js';
 
 const USAGE = `spsetup site status --settings F [--json]
+spsetup site ssl status --settings F [--json]
 spsetup site services stop|start|restart --settings F [--nodes A,B] [--timeout SECONDS] [--json]
 spsetup site connection show --settings F
 spsetup site connection set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B] [--no-restart] [--timeout SECONDS]
@@ -57,10 +59,11 @@ export async function siteCommand(argv: readonly string[], io: CommandIo): Promi
   const ctx = composeContext(settings, io.env);
   const timeoutMs = values.timeout === undefined ? 60_000 : seconds(values.timeout);
   // Check the whole command line before anything connects or changes.
-  const body = group === 'status' || action === 'show' ? undefined : await operationFor(group, action, values);
+  const body = group === 'status' || action === 'show' || (group === 'ssl' && action === 'status') ? undefined : await operationFor(group, action, values);
   const site = await openSite(settings, ctx);
   try {
     if (group === 'status') return await showStatus(site, values, io);
+    if (group === 'ssl' && action === 'status') return await showSsl(ctx, site, values, io);
     if (group === 'connection' && action === 'show') return await showConnection(ctx, settings, io);
     if (group === 'folders' && action === 'show') return showFolders(layoutFor(settings, ctx).share, io);
     if (!body) throw invalid('Unknown site command.');
@@ -180,6 +183,22 @@ async function showStatus(site: SiteSession, values: Values, io: CommandIo): Pro
   }
   if (!status.nodes.length) io.out('  (no node agent has reported yet)');
   return ExitCode.ok;
+}
+
+/** Per node: whether its repository connections are encrypted now (exit 1 when one is not). */
+async function showSsl(ctx: ReturnType<typeof composeContext>, site: SiteSession, values: Values, io: CommandIo): Promise<number> {
+  const nodes = (await readSiteStatus(site)).nodes.map((n) => n.hostname);
+  const status = await readSslStatus(ctx.sys, site.conn, nodes);
+  const allEncrypted = status.every((n) => n.connections > 0 && n.encrypted === n.connections);
+  if (values.json) io.out(JSON.stringify(status, null, 2));
+  else {
+    io.out(`Repository connections in ${site.database}:`);
+    for (const n of status) {
+      const state = n.connections === 0 ? 'no connection now' : n.encrypted === n.connections ? `encrypted (${n.versions.join(', ')})` : `${n.connections - n.encrypted} of ${n.connections} NOT encrypted`;
+      io.out(`  ${n.hostname.padEnd(30)} ${state}`);
+    }
+  }
+  return allEncrypted ? ExitCode.ok : ExitCode.applyFailed;
 }
 
 async function showConnection(ctx: ReturnType<typeof composeContext>, settings: Awaited<ReturnType<typeof loadSettingsFile>>, io: CommandIo): Promise<number> {

@@ -49,15 +49,15 @@ export async function uninstallCommand(argv: readonly string[], io: CommandIo): 
 
 /** spsetup db prepare --settings F [--yes] [--log FILE] */
 export async function dbCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup db prepare --settings FILE [--log FILE]';
-  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' } }, usage);
+  const usage = 'spsetup db prepare --settings FILE [--keep-plain] [--log FILE]';
+  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' }, 'keep-plain': { type: 'boolean' } }, usage);
   if (positionals[0] !== 'prepare') {
     io.err(`Usage: ${usage}`);
     return ExitCode.invalidInput;
   }
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
   const ctx = composeContext(settings, io.env);
-  const prepared = await prepareDatabaseServer(settings, ctx);
+  const prepared = await prepareDatabaseServer(settings, ctx, { keepPlain: values['keep-plain'] === true });
   const reporter = openRunReporter({ stateDir: prepared.stateDir, label: 'db-prepare', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });
   reporter.say(renderPlan(prepared.plan));
   const result = await applyDatabasePreparation(prepared, ctx, { onEvent: (e) => reporter.event(e) });

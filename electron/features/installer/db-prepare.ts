@@ -27,7 +27,7 @@ export interface PreparedDatabase {
 }
 
 /** Reads the server (as its superuser, on this machine) and plans its preparation. */
-export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext): Promise<PreparedDatabase> {
+export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext, opts: { keepPlain?: boolean } = {}): Promise<PreparedDatabase> {
   const db = settings.database;
   if (!db.listener) throw new UserError('invalid-input', 'database.listener is required to prepare a database server: listen addresses, IP ranges and max connections.', 'Add database.listener to the settings.');
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
@@ -60,7 +60,9 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
     settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections), ...(ssl ? serverSslSettings() : {}) },
     live,
   });
-  const hba = pgHbaStep.draft('database-access', `pg_hba.conf: the nodes that may connect${ssl ? ' (SSL only for the repository role)' : ''}`, { path: paths.hba, rules: hbaRules(settings), live });
+  const keepPlain = ssl && opts.keepPlain === true;
+  const hbaWhat = keepPlain ? ' (SSL, and plain until every node has switched)' : ssl ? ' (SSL only for the repository role)' : '';
+  const hba = pgHbaStep.draft('database-access', `pg_hba.conf: the nodes that may connect${hbaWhat}`, { path: paths.hba, rules: hbaRules(settings, { keepPlain }), live });
   // With SSL: the certificate, then ssl = on, and only then the hostssl rules (they match nothing while SSL is off).
   // The role's login is tried over SSL then, so the role and its database come last.
   const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, {
@@ -72,9 +74,12 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
   });
   const serverSteps = ssl ? [serverCertificateDraft({ settings, dataDir: paths.dataDir, osUser: ownerName, stateDir, names: serverCertNames(settings) }), conf, hba, role] : [role, hba, conf];
   const draft = {
-    title: `Prepare the database server for ${settings.plannedNodes} node(s)`,
+    title: `Prepare the database server for ${settings.plannedNodes} node(s)${keepPlain ? ', SSL on beside plain connections' : ''}`,
     secrets: ['database.superuserPassword', 'database.password'],
-    warnings: db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : [],
+    warnings: [
+      ...(db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : []),
+      ...(keepPlain ? ['Plain connections still work: switch every node (spsetup site connection set --ssl-mode Require on the central node), check spsetup site ssl status, then run db prepare again without --keep-plain.'] : []),
+    ],
     steps: [
       ...serverSteps,
     ],

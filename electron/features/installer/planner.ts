@@ -228,11 +228,16 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   };
 }
 
-/** pg_hba rules: local access for the installer, and the site's ranges for the repository role. */
-export function hbaRules(settings: Settings): { type: 'host' | 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string }[] {
+/**
+ * pg_hba rules: local access for the installer, and the site's ranges for the repository role.
+ * `keepPlain` (turning SSL on for a running site): hostssl and host both, so no node is cut off
+ * before it has switched; the final rules refuse it without SSL.
+ */
+export function hbaRules(settings: Settings, opts: { keepPlain?: boolean } = {}): { type: 'host' | 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string }[] {
   const db = settings.database;
   const rules: ReturnType<typeof hbaRules> = [{ type: 'host', database: 'all', user: db.superuser, address: '127.0.0.1/32', method: 'scram-sha-256' }];
-  if (db.ssl !== 'disable') return [...rules, ...sslHbaRules(db, db.listener?.ipRanges ?? [])];
+  if (db.ssl !== 'disable' && !opts.keepPlain) return [...rules, ...sslHbaRules(db, db.listener?.ipRanges ?? [])];
+  if (db.ssl !== 'disable') rules.push(...sslHbaRules(db, db.listener?.ipRanges ?? []).filter((r) => r.type === 'hostssl'));
   for (const range of db.listener?.ipRanges ?? []) rules.push({ type: 'host', database: db.name, user: db.user, address: range, method: 'scram-sha-256' });
   return rules;
 }

@@ -66,6 +66,11 @@ describe('TLS in the install plan', () => {
       { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '0.0.0.0/0', method: 'reject' },
       { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '::/0', method: 'reject' },
     ]);
+    expect(hbaRules(s, { keepPlain: true }), 'while a running site switches: both, no reject').toEqual([
+      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256' },
+      { type: 'hostssl', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
+      { type: 'host', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
+    ]);
     const { plan: p } = plan(s);
     expect(p.steps.map((x) => x.id)).not.toContain('database-ca');
     expect((p.steps.find((x) => x.id === 'connection-string')!.params['fields'] as Record<string, unknown>)['sslMode']).toBe('Require');
