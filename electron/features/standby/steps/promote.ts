@@ -47,6 +47,8 @@ export const promoteStep = defineStepKind<typeof params, System>({
     for (;;) {
       const w = await writable(p, ctx).catch(() => undefined);
       if (w?.writes) {
+        // The control file shows the new timeline only after a checkpoint (pg_rewind of the old primary reads it).
+        await withServer(p.server, ctx, (c) => c.query('CHECKPOINT'));
         ctx.log(`${where(p)} takes writes on timeline ${w.timeline}`);
         return;
       }

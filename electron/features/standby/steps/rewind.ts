@@ -13,7 +13,7 @@ import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { parseConf, readConfSetting, setConfSettings } from '../../../system/postgres/index.js';
 import { runPgProgram } from '../../../system/postgres/run-command.js';
-import { serverRef } from './server-ref.js';
+import { serverRef, withServer } from './server-ref.js';
 
 /** The standby's connection to its primary, as primary_conninfo and primary_slot_name. */
 export const standbyOfSchema = z.object({ host: z.string(), port: z.number().int(), user: z.string(), passfile: z.string(), applicationName: z.string(), slot: z.string() }).strict();
@@ -68,6 +68,9 @@ async function rewind(p: Params, ctx: StepContext<System>): Promise<void> {
   await sys.files.ensureDir(p.passfileDir, { mode: 0o700, owner: p.osUser });
   await sys.secretStore.put(passfile, `${esc(p.source.host)}:${p.source.port}:*:${esc(p.source.user)}:${esc(ctx.secret(p.source.password.secret))}\n`, p.osUser);
   try {
+    // pg_rewind reads the source's timeline from its control file, which a promotion updates only at
+    // the next checkpoint (the docs say: run CHECKPOINT after a promotion); else it rewinds to a wrong fork.
+    await withServer(p.source, ctx, (c) => c.query('CHECKPOINT'));
     const source = [`host=${q(p.source.host)}`, `port=${p.source.port}`, `user=${q(p.source.user)}`, 'dbname=postgres', `passfile=${q(passfile)}`].join(' ');
     ctx.log(`pg_rewind ${p.dataDir} from ${p.source.host}:${p.source.port}`);
     const r = await runPgProgram(sys.processes, `${p.binDir}/pg_rewind`, ['--target-pgdata', p.dataDir, '--source-server', source], { user: p.osUser, timeoutMs: 60 * 60_000, allowFailure: true });
