@@ -48,6 +48,8 @@ Commands:
   site services stop|start|restart --settings F [--nodes A,B] [--timeout S]   in the manifest's order, on every node
   site connection show|set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B]
   site folders show|set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S]
+  site backup --settings F --out DIR --passphrase-file P [--plan]   services stopped on every node, database and share
+  site verify DIR --passphrase-file P           check a backup (seal, checksums, pg_restore --list); changes nothing
   node-agent --config F                         the node agent service (registered by the install)
 
 Exit codes: 0 done; 1 failed after changing something (resume or roll back); 2 invalid input

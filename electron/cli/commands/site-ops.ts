@@ -52,6 +52,7 @@ const invalid = (message: string) => new UserError('invalid-input', message, `Us
 
 /** spsetup site <subcommand> ... */
 export async function siteCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv[0] === 'backup' || argv[0] === 'verify' || argv[0] === 'restore') return (await import('./site-backup.js')).siteBackupCommand(argv, io);
   const { values, positionals } = parseCommand(argv, OPTIONS, USAGE);
   const [group, action, ...rest] = positionals;
   if (rest.length) throw invalid(`Unexpected argument "${rest[0]}".`);

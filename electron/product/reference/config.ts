@@ -79,6 +79,12 @@ export interface ReferenceProductConfig {
     readonly heartbeatIntervalMs?: number;
     /** How long the database may stay unreachable before the repository service exits (the guide's known issue). */
     readonly databaseUnreachableTimeoutMs?: number;
+    /**
+     * Off unless set: every so many ms the repository service writes an app file to the share's
+     * Apps folder and then its row (apps.name = the file's SHA-256), the way the real product keeps
+     * content in both; what a site backup must capture consistently.
+     */
+    readonly contentWriterMs?: number;
   };
 }
 
@@ -188,9 +194,10 @@ export function validateReferenceConfig(value: unknown): ReferenceProductConfig 
   const repo = value['repository'];
   if (repo !== undefined) {
     if (!isObj(repo)) fail('repository', 'must be an object');
-    onlyKeys(repo, 'repository', ['heartbeatIntervalMs', 'databaseUnreachableTimeoutMs']);
+    onlyKeys(repo, 'repository', ['heartbeatIntervalMs', 'databaseUnreachableTimeoutMs', 'contentWriterMs']);
     positive(repo, 'heartbeatIntervalMs', 'repository.', 3_600_000);
     positive(repo, 'databaseUnreachableTimeoutMs', 'repository.', 86_400_000);
+    positive(repo, 'contentWriterMs', 'repository.', 3_600_000);
   }
   return value as unknown as ReferenceProductConfig;
 }

@@ -15,6 +15,7 @@ import { bootstrapRepository, readNode, touchNode } from '../runtime/schema.js';
 import { serveStatus } from '../runtime/service.js';
 import { ensureCentralNode, seedCentral } from '../runtime/qrs-store.js';
 import { ensureCentralCertificates, startRepositoryApi } from '../runtime/repository-api.js';
+import { startContentWriter } from '../runtime/content-writer.js';
 
 const APP = 'reference-repository';
 
@@ -112,6 +113,9 @@ async function serve(ctx: ProgramContext): Promise<'serve'> {
     database: unreachableSince === undefined ? 'connected' : 'unreachable',
   }));
   schedule();
+  const writerMs = ctx.config.repository?.contentWriterMs;
+  // Registered last, so it stops first (cleanups run newest first): the pair in progress is finished.
+  if (writerMs !== undefined) ctx.onStop(startContentWriter(ctx, writerMs));
   return 'serve';
 }
 
