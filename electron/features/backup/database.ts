@@ -8,6 +8,7 @@
 import { UserError } from '../../shared/errors.js';
 import type { PgConnection } from '../../system/postgres/index.js';
 import type { System } from '../../system/system.js';
+import type { DatabaseSsl } from '../../shared/settings.js';
 import type { ManifestBody, TableDigest } from './manifest.js';
 
 export const EXCLUDED_SCHEMAS = ['spsetup'] as const;
@@ -18,7 +19,14 @@ export interface DbLogin {
   readonly user: string;
   readonly password: string;
   readonly database: string;
-  readonly ssl: 'disable' | 'require';
+  readonly ssl: DatabaseSsl;
+  /** The CA that signed the server's certificate (verify-full). */
+  readonly caFile?: string;
+}
+
+/** A connection for the backup's long queries (an hour per query at most). */
+export function connectLogin(sys: System, login: DbLogin): Promise<PgConnection> {
+  return sys.postgres.connect({ host: login.host, port: login.port, user: login.user, password: login.password, database: login.database, ssl: login.ssl, ...(login.caFile ? { caFile: login.caFile } : {}), timeoutMs: 60 * 60_000 });
 }
 
 export interface DbContent {
@@ -37,13 +45,13 @@ async function listRelations(conn: PgConnection): Promise<{ tables: string[]; se
   return { tables: rows.filter((r) => r.kind === 'r').map((r) => r.q), sequences: rows.filter((r) => r.kind === 'S').map((r) => r.q) };
 }
 
-/** Row count and an md5 of every row's text (in a stable order) of each product table, and each sequence's position. */
+/** Row count and an md5 over the sorted md5s of its rows' text of each product table (32 bytes a row in memory), and each sequence's position. */
 export async function readContent(conn: PgConnection): Promise<DbContent> {
   const { tables, sequences } = await listRelations(conn);
   const digests: TableDigest[] = [];
   // The names come from the server's own format('%I.%I'), never from input.
   for (const t of tables) {
-    const [row] = await conn.query<{ rows: string; md5: string }>(`SELECT count(*)::text AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM ${t} x`);
+    const [row] = await conn.query<{ rows: string; md5: string }>(`SELECT count(*)::text AS rows, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS md5 FROM ${t} x`);
     digests.push({ name: t, rows: Number(row!.rows), md5: row!.md5 });
   }
   const seqs: DbContent['sequences'] = [];
@@ -85,7 +93,7 @@ export async function clientBinDir(sys: System, major: number): Promise<{ binDir
 }
 
 function clientEnv(login: DbLogin): Record<string, string> {
-  return { PGPASSWORD: login.password, PGSSLMODE: login.ssl, PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'spsetup site backup' };
+  return { PGPASSWORD: login.password, PGSSLMODE: login.ssl, ...(login.caFile ? { PGSSLROOTCERT: login.caFile } : {}), PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'spsetup site backup' };
 }
 
 const connArgs = (l: DbLogin) => ['-h', l.host, '-p', String(l.port), '-U', l.user];

@@ -12,10 +12,11 @@ import { hashFile, walkTree } from '../../system/copy/index.js';
 import type { InstallerContext } from '../installer/installer.js';
 import { layoutFor } from '../installer/installer.js';
 import { resolveSecrets } from '../installer/load-settings.js';
+import { repositoryCa } from '../tls/plan-tls.js';
 import { getManifest } from '../../product/index.js';
 import type { SiteSession } from '../site/site-client.js';
 import { readSiteNodes, type SiteNode } from '../site/site-store.js';
-import { clientBinDir, dumpDatabase, EXCLUDED_SCHEMAS, type DbLogin } from './database.js';
+import { clientBinDir, connectLogin, dumpDatabase, EXCLUDED_SCHEMAS, type DbLogin } from './database.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DUMP_FILE, MANIFEST_FILE, SHARE_DIR, sealManifest, type ManifestBody } from './manifest.js';
 import { backupShare } from './share.js';
 import { startEverywhere, stopEverywhere } from './site-services.js';
@@ -26,7 +27,8 @@ export const SHARE_JOURNAL = 'share.journal';
 export async function dbLoginFor(settings: Settings, ctx: InstallerContext): Promise<DbLogin> {
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
   const db = settings.database;
-  return { host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl };
+  const ca = repositoryCa(settings, layoutFor(settings, ctx).dataDir).caFile;
+  return { host: db.host, port: db.port, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...(ca ? { caFile: ca } : {}) };
 }
 
 const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent.replace(/\/+$/, '')}/`);
@@ -100,6 +102,57 @@ export interface BackupResult {
   readonly outDir: string;
 }
 
+type CapturedBody = Omit<ManifestBody, 'endedAt' | 'downtimeMs' | 'servicesStopped'>;
+
+/** Dumps the database and copies the share into the plan's folder (the services are already stopped); the manifest body. */
+export async function captureSite(sys: InstallerContext['sys'], plan: BackupPlan, settings: Settings, ctx: InstallerContext, opts: { spsetupVersion: string; log: (line: string) => void; startedAt: Date }): Promise<CapturedBody> {
+  const { log } = opts;
+  const out = plan.outDir;
+  // An earlier backup in this folder stops being one until the new manifest is written.
+  await sys.files.remove(`${out}/${MANIFEST_FILE}`);
+  const login = await dbLoginFor(settings, ctx);
+  const conn = await connectLogin(sys, login);
+  let content: Awaited<ReturnType<typeof dumpDatabase>>;
+  const dump = `${out}/${DUMP_FILE}`;
+  try {
+    log(`Dumping ${login.database}...`);
+    content = await dumpDatabase(sys, conn, login, plan.client.binDir, dump);
+  } finally {
+    await conn.close();
+  }
+  await sys.files.setAccess(dump, { mode: 0o600 });
+  const dumpHash = await hashFile(dump);
+  log(`Database dump: ${formatBytes(dumpHash.size)}, ${content.tables.length} table(s), ${content.tables.reduce((a, t) => a + t.rows, 0)} row(s).`);
+  const share = await backupShare(sys, plan.share.root, `${out}/${SHARE_DIR}`, `${out}/${SHARE_JOURNAL}`, log);
+  const manifest = getManifest(settings.product);
+  return {
+    format: BACKUP_FORMAT,
+    formatVersion: BACKUP_FORMAT_VERSION,
+    spsetupVersion: opts.spsetupVersion,
+    product: { id: manifest.id, version: manifest.version },
+    nodes: plan.nodes.map((n) => ({ hostname: n.hostname, isCentral: n.isCentral })),
+    database: {
+      name: login.database,
+      endpoint: plan.database.endpoint,
+      serverVersionNum: plan.database.serverVersionNum,
+      dumpVersionMajor: plan.client.major,
+      file: DUMP_FILE,
+      size: dumpHash.size,
+      sha256: dumpHash.sha256,
+      excludedSchemas: [...EXCLUDED_SCHEMAS],
+      tables: content.tables,
+      sequences: content.sequences,
+    },
+    share: { ...share, dir: SHARE_DIR },
+    startedAt: opts.startedAt.toISOString(),
+  };
+}
+
+/** Writes the sealed manifest: from then on the folder is a backup. */
+export async function sealBackup(sys: InstallerContext['sys'], outDir: string, body: ManifestBody, passphrase: string): Promise<void> {
+  await sys.files.writeAtomic(`${outDir}/${MANIFEST_FILE}`, await sealManifest(body, passphrase), { mode: 0o600 });
+}
+
 /** Runs a checked plan. A failure after the services stopped starts them again before it is reported. */
 export async function runBackup(site: SiteSession, plan: BackupPlan, settings: Settings, ctx: InstallerContext, opts: { passphrase: string; spsetupVersion: string; timeoutMs: number; log: (line: string) => void }): Promise<BackupResult> {
   const { sys } = ctx;
@@ -107,51 +160,13 @@ export async function runBackup(site: SiteSession, plan: BackupPlan, settings: S
   const startedAt = new Date();
   const out = plan.outDir;
   await sys.files.ensureDir(out, { mode: 0o700 });
-  // An earlier backup in this folder stops being one until the new manifest is written.
-  await sys.files.remove(`${out}/${MANIFEST_FILE}`);
-  const login = await dbLoginFor(settings, ctx);
   const hosts = plan.nodes.map((n) => n.hostname);
   const stopped = await stopEverywhere(site, hosts, opts.timeoutMs, log);
   const stoppedAt = Date.now();
-  let body: Omit<ManifestBody, 'endedAt' | 'downtimeMs'> | undefined;
+  let body: CapturedBody | undefined;
   let failure: unknown;
   try {
-    const conn = await sys.postgres.connect({ host: login.host, port: login.port, user: login.user, password: login.password, database: login.database, ssl: login.ssl, timeoutMs: 60 * 60_000 });
-    let content: Awaited<ReturnType<typeof dumpDatabase>>;
-    const dump = `${out}/${DUMP_FILE}`;
-    try {
-      log(`Dumping ${login.database}...`);
-      content = await dumpDatabase(sys, conn, login, plan.client.binDir, dump);
-    } finally {
-      await conn.close();
-    }
-    await sys.files.setAccess(dump, { mode: 0o600 });
-    const dumpHash = await hashFile(dump);
-    log(`Database dump: ${formatBytes(dumpHash.size)}, ${content.tables.length} table(s), ${content.tables.reduce((a, t) => a + t.rows, 0)} row(s).`);
-    const share = await backupShare(sys, plan.share.root, `${out}/${SHARE_DIR}`, `${out}/${SHARE_JOURNAL}`, log);
-    const manifest = getManifest(settings.product);
-    body = {
-      format: BACKUP_FORMAT,
-      formatVersion: BACKUP_FORMAT_VERSION,
-      spsetupVersion: opts.spsetupVersion,
-      product: { id: manifest.id, version: manifest.version },
-      nodes: plan.nodes.map((n) => ({ hostname: n.hostname, isCentral: n.isCentral })),
-      database: {
-        name: login.database,
-        endpoint: plan.database.endpoint,
-        serverVersionNum: plan.database.serverVersionNum,
-        dumpVersionMajor: plan.client.major,
-        file: DUMP_FILE,
-        size: dumpHash.size,
-        sha256: dumpHash.sha256,
-        excludedSchemas: [...EXCLUDED_SCHEMAS],
-        tables: content.tables,
-        sequences: content.sequences,
-      },
-      share: { ...share, dir: SHARE_DIR },
-      startedAt: startedAt.toISOString(),
-      servicesStopped: true,
-    };
+    body = await captureSite(sys, plan, settings, ctx, { spsetupVersion: opts.spsetupVersion, log, startedAt });
   } catch (err) {
     failure = err;
   }
@@ -161,8 +176,8 @@ export async function runBackup(site: SiteSession, plan: BackupPlan, settings: S
     if (notStarted.length) log(`The services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`);
     throw failure;
   }
-  const full: ManifestBody = { ...body!, endedAt: new Date().toISOString(), downtimeMs };
-  await sys.files.writeAtomic(`${out}/${MANIFEST_FILE}`, await sealManifest(full, opts.passphrase), { mode: 0o600 });
+  const full: ManifestBody = { ...body!, endedAt: new Date().toISOString(), downtimeMs, servicesStopped: true };
+  await sealBackup(sys, out, full, opts.passphrase);
   if (notStarted.length) {
     throw new UserError('service', `The backup in ${out} is complete, but the services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`, 'Start them with spsetup site services start, and check spsetup site status.');
   }
