@@ -50,6 +50,7 @@ Commands:
   site folders show|set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S]
   site backup --settings F --out DIR --passphrase-file P [--plan]   services stopped on every node, database and share
   site verify DIR --passphrase-file P           check a backup (seal, checksums, pg_restore --list); changes nothing
+  site restore DIR --settings F --passphrase-file P [--plan] [--yes] [--save-current D]   database and share back, verified equal
   node-agent --config F                         the node agent service (registered by the install)
 
 Exit codes: 0 done; 1 failed after changing something (resume or roll back); 2 invalid input

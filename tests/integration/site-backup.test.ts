@@ -31,6 +31,7 @@ import { execBounded } from '../support/netns.js';
 import { diffSnapshots, takeSnapshot } from '../support/snapshot.js';
 import { binDirOf, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
 import { getManifest } from '../../electron/product/index.js';
+import { sealManifest, type ManifestBody } from '../../electron/features/backup/manifest.js';
 
 function debianMissing(): string | undefined {
   try {
@@ -309,5 +310,127 @@ describe.skipIf(skip)(`site backup and restore of a central and a rim node${skip
     // No stop went out: the repository service logged no stop.
     const log = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
     expect(log.slice(logBefore.length)).not.toMatch(/SIGTERM received/);
+  });
+
+  describe('restore', () => {
+    const b2 = () => join(work, 'b2');
+    /** What a user compares: every table's rows (nodes without their heartbeat time), every share file's SHA-256, the folders. */
+    async function siteState(): Promise<{ tables: Record<string, unknown>; files: Record<string, string>; dirs: string[] }> {
+      const tables: Record<string, unknown> = {};
+      const names = await query<{ t: string }>("SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+      for (const { t } of names) {
+        const cols = t === 'public.nodes' ? 'hostname, is_central, registered_at' : '*';
+        tables[t] = (await query<{ r: string }>(`SELECT (x)::text AS r FROM (SELECT ${cols} FROM ${t}) x ORDER BY 1`)).map((r) => r.r);
+      }
+      const dirs: string[] = [];
+      const walk = async (rel: string): Promise<void> => {
+        for (const e of await readdir(join(share.share, rel), { withFileTypes: true })) {
+          if (!e.isDirectory()) continue;
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          dirs.push(r);
+          await walk(r);
+        }
+      };
+      await walk('');
+      return { tables, files: await fileSums(share.share), dirs: dirs.sort() };
+    }
+    let before: Awaited<ReturnType<typeof siteState>>;
+
+    it('backup -> damage (rows deleted, a table dropped, one added, share files deleted, changed, added) -> restore: everything equal to before', async () => {
+      await contentWriter(undefined);
+      const r = await site(['backup', '--out', b2(), '--passphrase-file', passFile]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      await waitFor('the services', servicesRunning);
+      before = await siteState();
+      expect((before.tables['public.apps'] as unknown[]).length).toBeGreaterThan(10);
+      expect(Object.keys(before.files).length).toBeGreaterThan(10);
+
+      await query('DELETE FROM apps WHERE id % 2 = 0');
+      await query('DROP TABLE "SyncSessions"');
+      await query('CREATE TABLE public.junk (x int)');
+      const someApp = Object.keys(before.files).find((f) => f.startsWith('Apps/'))!;
+      await rm(join(share.share, someApp));
+      await rm(join(share.share, 'CustomData', 'data.csv'));
+      await rm(join(share.share, 'CustomData', 'empty'), { recursive: true });
+      await writeFile(join(share.share, 'StaticContent', 'img', 'deep', 'note.txt'), 'changed\n');
+      await writeFile(join(share.share, 'Apps', 'after-backup.qvf'), 'new');
+      const damaged = await siteState();
+      expect(damaged).not.toEqual(before);
+
+      // The plan first: it names what differs and changes nothing.
+      const plan = await site(['restore', b2(), '--passphrase-file', passFile, '--plan']);
+      expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
+      expect(plan.stdout).toMatch(/table public\.apps: \d+ rows, content differs/);
+      expect(plan.stdout).toMatch(/table public\."SyncSessions" is missing/);
+      expect(plan.stdout).toMatch(/table public\.junk is not in the backup/);
+      expect(plan.stdout).toMatch(/REMOVE 1 file\(s\) the backup does not hold \(Apps\/after-backup\.qvf\)/);
+      expect(plan.stdout).toMatch(/CustomData\/data\.csv/);
+      expect(await siteState()).toEqual(damaged);
+      // Without --yes: refused, nothing changed.
+      const noYes = await site(['restore', b2(), '--passphrase-file', passFile]);
+      expect(noYes.code).toBe(2);
+      expect(noYes.stderr).toMatch(/run the command again with --yes/);
+      expect(await siteState()).toEqual(damaged);
+
+      const saved = join(work, 'before-restore');
+      const res = await site(['restore', b2(), '--passphrase-file', passFile, '--yes', '--save-current', saved]);
+      expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+      expect(res.stdout).toMatch(/Verified: \d+ table\(s\) and \d+ share file\(s\) equal the backup/);
+      expect(res.stdout).toMatch(/tables the backup did not hold were dropped: public\.junk/);
+      await waitFor('the services', servicesRunning);
+      expect(await siteState()).toEqual(before);
+      // Restored content belongs to the service account again.
+      const owner = (await stat(join(share.share, 'CustomData', 'data.csv'))).uid;
+      expect(owner).toBe((await stat(share.share)).uid);
+      expect(owner).not.toBe(0);
+      // What it overwrote was kept, as a backup that verifies.
+      const v = await runCli(['site', 'verify', saved, '--passphrase-file', passFile], { netns: central().ns });
+      expect(v.code, `${v.stdout}\n${v.stderr}`).toBe(0);
+      expect((await fileSums(join(saved, 'share')))['Apps/after-backup.qvf']).toBe(sha256(Buffer.from('new')));
+      // Again: nothing to do.
+      const again = await site(['restore', b2(), '--passphrase-file', passFile, '--yes']);
+      expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+      expect(again.stdout).toMatch(/already hold exactly what the backup holds: nothing to do/);
+    });
+
+    it('a tampered backup, a wrong passphrase and a backup of another product are refused by restore, and nothing changes', async () => {
+      await query('DELETE FROM apps WHERE id % 3 = 0');
+      await writeFile(join(share.share, 'Apps', 'late.qvf'), 'late');
+      const now = await siteState();
+      const logBefore = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
+      const dumpTampered = join(work, 'r-dump');
+      await cp(b2(), dumpTampered, { recursive: true, preserveTimestamps: true });
+      const d = await readFile(join(dumpTampered, 'repository.dump'));
+      const i = Math.floor(d.length / 3);
+      d[i] = d[i]! ^ 0x20;
+      await writeFile(join(dumpTampered, 'repository.dump'), d);
+      const shareTampered = join(work, 'r-share');
+      await cp(b2(), shareTampered, { recursive: true, preserveTimestamps: true });
+      const f = join(shareTampered, 'share', 'StaticContent', 'img', 'logo.png');
+      const b = await readFile(f);
+      b[5] = b[5]! ^ 0x01;
+      await writeFile(f, b);
+      const foreign = join(work, 'r-foreign');
+      await cp(b2(), foreign, { recursive: true, preserveTimestamps: true });
+      const outer = JSON.parse(await readFile(join(foreign, 'manifest.json'), 'utf8')) as { body: string };
+      const body = JSON.parse(outer.body) as ManifestBody;
+      await writeFile(join(foreign, 'manifest.json'), await sealManifest({ ...body, product: { id: 'qlik-sense', version: body.product.version } }, 'Backup-Pass-7fK2q9Lm'));
+      const wrong = join(work, 'wrong-passphrase');
+      const cases: [string, string[], RegExp][] = [
+        ['dump', [dumpTampered, '--passphrase-file', passFile], /database dump was changed/],
+        ['share file', [shareTampered, '--passphrase-file', passFile], /StaticContent\/img\/logo\.png differs/],
+        ['wrong passphrase', [b2(), '--passphrase-file', wrong], /The passphrase is wrong/],
+        ['other product', [foreign, '--passphrase-file', passFile], /is of the product qlik-sense; this site runs reference/],
+      ];
+      for (const [name, args, message] of cases) {
+        const r = await site(['restore', ...args, '--yes']);
+        expect(r.code, `${name}: ${r.stdout}\n${r.stderr}`).toBe(2);
+        expect(r.stderr, name).toMatch(message);
+      }
+      expect(await siteState()).toEqual(now);
+      const log = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
+      expect(log.slice(logBefore.length)).not.toMatch(/SIGTERM received/);
+      expect(await servicesRunning()).toBe(true);
+    });
   });
 });

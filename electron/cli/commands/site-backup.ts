@@ -12,12 +12,14 @@ import { readPassphraseFile } from '../../features/bundle/files.js';
 import { openSite } from '../../features/site/site-client.js';
 import { planBackup, renderBackupPlan, runBackup } from '../../features/backup/site-backup.js';
 import { verifyBackup } from '../../features/backup/verify-backup.js';
+import { planRestore, renderRestorePlan, runRestore } from '../../features/backup/site-restore.js';
 import type { System } from '../../system/system.js';
 import { parseCommand, required } from '../args.js';
 import type { CommandIo } from './io.js';
 
 const USAGE = `spsetup site backup --settings F --out DIR --passphrase-file P [--plan] [--timeout SECONDS] [--json]
-spsetup site verify DIR --passphrase-file P [--json]`;
+spsetup site verify DIR --passphrase-file P [--json]
+spsetup site restore DIR --settings F --passphrase-file P [--plan] [--yes] [--save-current DIR2] [--timeout SECONDS]`;
 
 const OPTIONS = {
   settings: { type: 'string' },
@@ -27,6 +29,7 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
+  'save-current': { type: 'string' },
 } as const;
 
 const invalid = (message: string) => new UserError('invalid-input', message, `Usage:\n${USAGE}`);
@@ -56,6 +59,10 @@ export async function siteBackupCommand(argv: readonly string[], io: CommandIo):
   if (action === 'verify') {
     if (rest.length !== 1) throw invalid('site verify takes the backup folder.');
     return verify(rest[0]!, values, io);
+  }
+  if (action === 'restore') {
+    if (rest.length !== 1) throw invalid('site restore takes the backup folder.');
+    return restore(rest[0]!, values, io);
   }
   throw invalid(`Unknown site command "${action ?? ''}".`);
 }
@@ -100,4 +107,29 @@ async function verify(dir: string, values: Values, io: CommandIo): Promise<numbe
   io.out(`  database ${m.database.name}: dump ${formatBytes(m.database.size)}, SHA-256 matches, pg_restore ${v.client.major} reads its ${v.dumpEntries} entries; ${m.database.tables.length} tables, ${m.database.tables.reduce((a, t) => a + t.rows, 0)} rows`);
   io.out(`  share ${m.share.root}: ${m.share.files.length} file(s), ${formatBytes(m.share.bytes)}, every SHA-256 matches, nothing missing or added`);
   return ExitCode.ok;
+}
+
+async function restore(dir: string, values: Values, io: CommandIo): Promise<number> {
+  const settings = await loadSettingsFile(required(values.settings, 'settings', USAGE));
+  const passphrase = await readPassphraseFile(required(values['passphrase-file'], 'passphrase-file', USAGE));
+  const timeoutMs = seconds(values.timeout);
+  const ctx = composeContext(settings, io.env);
+  // A tampered, truncated or foreign backup is refused here, before anything connects or stops.
+  const backup = await verifyBackup(ctx.sys, dir, passphrase);
+  const site = await openSite(settings, ctx);
+  try {
+    const plan = await planRestore(site, settings, ctx, backup);
+    const saveDir = values['save-current'];
+    const save = saveDir === undefined || plan.equal ? undefined : { plan: await planBackup(site, settings, ctx, saveDir), passphrase, spsetupVersion: await spsetupVersion(ctx.sys) };
+    if (save && (save.plan.outDir === backup.dir || save.plan.incremental)) throw new UserError('invalid-input', `--save-current ${save.plan.outDir} must be a new or empty folder.`, 'Give a folder that holds no backup.');
+    io.out(renderRestorePlan(plan, save?.plan.outDir));
+    if (values.plan || plan.equal) return ExitCode.ok;
+    if (!values.yes) throw new UserError('invalid-input', "The restore overwrites the site's current database and share content and stops the services on every node: nothing was changed.", 'Read the plan above, then run the command again with --yes (and --save-current DIR to keep what it overwrites).');
+    const result = await runRestore(site, plan, settings, ctx, { timeoutMs, log: io.out, ...(save ? { save } : {}) });
+    io.out(`Restore complete: the database and ${backup.manifest.share.files.length} share file(s) equal the backup${result.droppedTables.length ? `; tables the backup did not hold were dropped: ${result.droppedTables.join(', ')}` : ''}; ${result.filesWritten} file(s) written, ${result.filesRemoved.length} removed; services were down for ${formatDuration(result.downtimeMs)}.`);
+    if (save) io.out(`What it overwrote is in ${save.plan.outDir} (verify it with the same passphrase).`);
+    return ExitCode.ok;
+  } finally {
+    await site.close();
+  }
 }
