@@ -26,7 +26,8 @@ Commands:
   status     --settings F [--json]              registered nodes and this node's services
   uninstall  --settings F [--remove-data]       remove this node's services and files (its plan shown first;
              [--plan]                           --plan: only show it)
-  db prepare --settings F [--keep-plain]        prepare a dedicated database server (run on it); --keep-plain: SSL on beside plain connections
+  db prepare --settings F [--plan] [--keep-plain]  prepare a dedicated database server (run on it); --plan: only show the plan;
+                                                --keep-plain: SSL on beside plain connections
   db standby add --settings S [--plan] [--yes]  a streaming standby of the repository database (run on the standby)
   db status --settings S [--json]               primary and standby: roles, timeline, lag, slots
   db failover --settings S [--fence] [--yes]    promote this standby (the primary is lost; refused while it takes writes)

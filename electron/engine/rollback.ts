@@ -24,10 +24,10 @@ export interface UndoItem {
 }
 
 /** The changes recorded in the journal and not undone yet, newest first. */
-export function pendingUndo(stateDir: string, canUndo: (kind: string) => boolean): UndoItem[] {
+export function pendingUndo(stateDir: string, canUndo: (kind: string) => boolean, onlyRun?: string): UndoItem[] {
   const pending: Extract<JournalEntry, { type: 'step-done' }>[] = [];
   for (const e of readJournal(stateDir)) {
-    if (e.type === 'step-done' && e.changed) pending.push(e);
+    if (e.type === 'step-done' && e.changed && (onlyRun === undefined || e.runId === onlyRun)) pending.push(e);
     else if (e.type === 'step-undone') {
       // Undone: the latest change of that step (an older one of the same step stays to undo).
       for (let i = pending.length - 1; i >= 0; i--) {
@@ -46,10 +46,11 @@ export function pendingUndo(stateDir: string, canUndo: (kind: string) => boolean
     const base = { planId: entry.planId, step, ...(entry.undo ? { undo: entry.undo } : {}) };
     return canUndo(step.kind) ? base : { ...base, cannot: 'this kind of change cannot be undone automatically' };
   });
-  // A change inside something another undo removes (a database cluster) goes with it.
+  // A change inside something another undo removes (a database cluster) goes with it, whether or
+  // not it has an undo of its own.
   return items.map((item) => {
     const by = item.step.undoneWith;
-    if (!item.cannot || by === undefined) return item;
+    if (by === undefined) return item;
     const owner = items.find((o) => o.planId === item.planId && o.step.id === by && !o.cannot);
     if (!owner) return item;
     const { cannot: _covered, ...rest } = item;
@@ -57,15 +58,18 @@ export function pendingUndo(stateDir: string, canUndo: (kind: string) => boolean
   });
 }
 
-/** Undoes, newest first, every recorded change of this state directory that is not undone yet. */
-export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>): Promise<RunResult> {
+/**
+ * Undoes, newest first, every recorded change of this state directory that is not undone yet; with
+ * `onlyRun`, only the changes that run made (a failed run taking back its own changes).
+ */
+export async function rollbackPlan<Sys>(options: RunnerOptions<Sys>, onlyRun?: string): Promise<RunResult> {
   const last = loadPlan(options.stateDir);
   if (!last) throw new UserError('not-found', `There is no plan to resume or roll back in ${options.stateDir}.`, 'Run `spsetup install` first.');
   const release = acquireRunLock(options.stateDir);
   const runId = randomUUID();
   const journal = new JournalWriter(options.stateDir, runId, last.id);
   const emit = (e: ProgressEvent) => options.onEvent?.(e);
-  const items = pendingUndo(options.stateDir, (kind) => options.registry.has(kind) && options.registry.get(kind).undo !== undefined);
+  const items = pendingUndo(options.stateDir, (kind) => options.registry.has(kind) && options.registry.get(kind).undo !== undefined, onlyRun);
   const undone: string[] = [];
   const kept: string[] = [];
   const total = items.length;

@@ -22,8 +22,8 @@ describe.skipIf(skip)(`db prepare on Debian's pg_createcluster layout${skip ? ` 
     lan = await createDbLan();
     dirs = await makeNodeDirs('dbdeb');
     server = await createDebianCluster({ netns: lan.nsDb, port: await freePort(), password: randomPassword() });
-    // An administrator's own file in conf.d, as the packaged layout invites.
-    await writeFile(`${server.confDir}/conf.d/10-admin.conf`, 'work_mem = 8MB\n');
+    // An administrator's own file in conf.d, as the packaged layout invites: it overrides max_connections.
+    await writeFile(`${server.confDir}/conf.d/10-admin.conf`, 'work_mem = 8MB\nmax_connections = 150\n');
   });
 
   afterAll(async () => {
@@ -42,8 +42,9 @@ describe.skipIf(skip)(`db prepare on Debian's pg_createcluster layout${skip ? ` 
     expect(await psqlAsOwner(server, 'SHOW max_connections')).toBe('300');
     expect(await psqlAsOwner(server, 'SHOW work_mem'), 'the conf.d file still counts').toBe('8MB');
     expect(await psqlAsOwner(server, 'SELECT count(*) FROM pg_settings WHERE pending_restart')).toBe('0');
-    // The edit went into the file the server reads, which the packaged layout keeps in /etc.
-    expect(await psqlAsOwner(server, "SELECT sourcefile FROM pg_settings WHERE name = 'max_connections'")).toBe(server.confPath);
+    // Each edit went where its value wins: postgresql.conf in /etc, and the conf.d file that overrides it.
+    expect(await psqlAsOwner(server, "SELECT sourcefile FROM pg_settings WHERE name = 'listen_addresses'")).toBe(server.confPath);
+    expect(await psqlAsOwner(server, "SELECT sourcefile FROM pg_settings WHERE name = 'max_connections'")).toBe(`${server.confDir}/conf.d/10-admin.conf`);
     expect(await psqlAsOwner(server, "SELECT type, database, address, netmask, auth_method FROM pg_hba_file_rules WHERE 'qliksenserepository' = ANY(user_name)")).toBe(
       `host|{QSR}|${lan.subnet}.0|255.255.255.240|scram-sha-256`,
     );
@@ -59,7 +60,7 @@ describe.skipIf(skip)(`db prepare on Debian's pg_createcluster layout${skip ? ` 
     expect(outside.stderr).toContain(`no pg_hba.conf entry for host "${lan.ipOut}", user "qliksenserepository", database "QSR"`);
 
     const backups = await readdir(`${dirs.stateDir}/db-prepare/backups`);
-    expect(backups.some((b) => b.includes('postgresql.conf')) && backups.some((b) => b.includes('pg_hba.conf')), backups.join(', ')).toBe(true);
+    expect(['postgresql.conf', 'pg_hba.conf', '10-admin.conf'].every((f) => backups.some((b) => b.startsWith(f))), backups.join(', ')).toBe(true);
 
     const again = await runCli(['db', 'prepare', '--settings', file], { netns: lan.nsDb, timeoutMs: 120_000 });
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);

@@ -28,6 +28,10 @@ export interface TestServerOptions {
   /** Start the server inside this network namespace. */
   readonly netns?: string;
   readonly password?: string;
+  /** Settings given on the server's command line (-c name=value). */
+  readonly commandLine?: Readonly<Record<string, string>>;
+  /** Runs after initdb and the conf/hba writes, before the start (extra files, certificates). */
+  readonly beforeStart?: (dataDir: string) => Promise<void>;
 }
 
 export interface TestServer {
@@ -105,7 +109,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     if (typeof opts.hba === 'string') await writeFile(hbaPath, opts.hba);
     if (typeof opts.hba === 'function') await writeFile(hbaPath, opts.hba(await readFile(hbaPath, 'utf8')));
     Object.assign(server, { port, host: listen === '*' ? '127.0.0.1' : (listen.split(',')[0] ?? '127.0.0.1').trim() });
-    await testPostgres.startServer({ binDir, dataDir, osUser: OS_USER, socketDir, timeoutMs: 30_000, prefix: opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [] });
+    await opts.beforeStart?.(dataDir);
+    await testPostgres.startServer({ binDir, dataDir, osUser: OS_USER, socketDir, timeoutMs: 30_000, prefix: opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [], ...(opts.commandLine ? { settings: opts.commandLine } : {}) });
     started = true;
     return server;
   } catch (err) {

@@ -47,20 +47,35 @@ export async function uninstallCommand(argv: readonly string[], io: CommandIo): 
   return ExitCode.ok;
 }
 
-/** spsetup db prepare --settings F [--yes] [--log FILE] */
+/** spsetup db prepare --settings F [--plan] [--yes] [--log FILE] */
 export async function dbCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup db prepare --settings FILE [--keep-plain] [--log FILE]';
-  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' }, 'keep-plain': { type: 'boolean' } }, usage);
+  const usage = 'spsetup db prepare --settings FILE [--plan] [--keep-plain] [--log FILE]';
+  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' }, plan: { type: 'boolean' }, 'keep-plain': { type: 'boolean' } }, usage);
   if (positionals[0] !== 'prepare') {
     io.err(`Usage: ${usage}`);
     return ExitCode.invalidInput;
   }
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
   const ctx = composeContext(settings, io.env);
+  // Facts, preflight and every step's check: a refusal here changed nothing (exit 2 or 3).
   const prepared = await prepareDatabaseServer(settings, ctx, { keepPlain: values['keep-plain'] === true });
+  if (values.plan) {
+    io.out(renderPlan(prepared.plan));
+    return ExitCode.ok;
+  }
   const reporter = openRunReporter({ stateDir: prepared.stateDir, label: 'db-prepare', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });
   reporter.say(renderPlan(prepared.plan));
   const result = await applyDatabasePreparation(prepared, ctx, { onEvent: (e) => reporter.event(e) });
-  reporter.say(renderSummary(result, reporter.logFiles, result.outcome === 'done' ? 'create the cluster on the central node with database.install "existing".' : 'fix the cause above and run the command again.'));
+  const undone = result.rolledBack;
+  const next =
+    result.outcome === 'done'
+      ? 'create the cluster on the central node with database.install "existing".'
+      : undone
+        ? undone.outcome === 'rolled-back' && undone.unchanged.length === 0
+          ? `what this run changed was taken back (${undone.changed.join(', ')}); fix the cause above and run the command again.`
+          : `taking back this run's changes did not finish (${undone.error?.message ?? `left: ${undone.unchanged.join(', ')}`}); see the log, then run the command again.`
+        : 'fix the cause above and run the command again.';
+  reporter.say(renderSummary(result, reporter.logFiles, next));
+  // 1 when the failed run changed something (even if it took it back), else by the error's code.
   return exitFor(result);
 }

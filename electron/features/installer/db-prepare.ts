@@ -1,106 +1,125 @@
 /**
  * Preparing a dedicated database server (the guide's "Preparing the database server"), run on the
- * database machine: the repository role with its password, the database owned by it,
- * listen_addresses / port / max_connections, and pg_hba rules for the nodes, each validated by the
- * server before it is kept; reloaded, and restarted only when a setting needs it.
+ * database machine, as a plan like the install's: facts first (version, the files the server
+ * reads, where each managed setting's value comes from, pg_hba_file_rules, SSL, how passwords are
+ * stored), preflight, the plan with its diffs, then apply. Every check that can refuse runs before
+ * the first change (exit 2 or 3, nothing changed); a step that fails later takes back what this
+ * run changed (role, database, pg_hba.conf, the settings files and ALTER SYSTEM values).
+ * With database.ssl require or verify-full the server is set up for SSL first (issue 15): its
+ * certificate, ssl = on with TLS 1.2 at least, hostssl rules and hostnossl reject for the role.
  */
 import { previewPlan } from '../../engine/plan-builder.js';
-import { applyPlan, type RunResult } from '../../engine/runner.js';
+import { applyPlan, rollbackPlan, type RunResult } from '../../engine/runner.js';
 import { UserError } from '../../shared/errors.js';
 import type { Plan } from '../../shared/plan.js';
 import { defaultPaths, type Settings } from '../../shared/settings.js';
 import { getManifest } from '../../product/index.js';
 import type { InstallerContext, RunHooks } from './installer.js';
 import { resolveSecrets } from './load-settings.js';
-import { hbaRules } from './planner.js';
+import { accessRules, connectAsSuperuser, readDbServerFacts, type DbServerFacts } from './db-prepare-facts.js';
 import { createStepRegistry } from './step-kinds.js';
-import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
+import { pgHbaStep } from './steps/pg-conf.js';
 import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { pgSettingsStep } from './steps/pg-settings.js';
 import { serverCertificateDraft, serverCertNames, serverSslSettings } from '../tls/plan-tls.js';
-
-const ADMIN_HOST = '127.0.0.1';
 
 export interface PreparedDatabase {
   readonly plan: Plan;
   readonly secrets: ReadonlyMap<string, string>;
   readonly stateDir: string;
+  readonly facts: DbServerFacts;
 }
 
-/** Reads the server (as its superuser, on this machine) and plans its preparation. */
+/** The facts as plan lines (shown with the plan). */
+export function describeFacts(f: DbServerFacts): string[] {
+  return [
+    `PostgreSQL ${f.version}; config_file ${f.configFile}; hba_file ${f.hbaFile}; data_directory ${f.dataDir}`,
+    `ssl ${f.ssl ? 'on' : 'off'} (spsetup connects ${f.adminSsl === 'require' ? 'with' : 'without'} SSL); password_encryption ${f.passwordEncryption}; superuser's password stored as ${f.superuserVerifier}; repository role's ${f.roleVerifier === 'absent' ? 'does not exist yet' : `stored as ${f.roleVerifier}`}`,
+  ];
+}
+
+function preflight(facts: DbServerFacts): void {
+  const broken = facts.hbaRules.filter((r) => r.error !== null);
+  if (broken.length) {
+    throw new UserError('preflight-failed', `${facts.hbaFile} already holds lines the server cannot use: ${broken.slice(0, 5).map((r) => `line ${r.line}: ${r.error}`).join('; ')}. Nothing was changed.`, 'Correct those lines (SELECT * FROM pg_hba_file_rules WHERE error IS NOT NULL), then run again.');
+  }
+  if (!facts.binDir || !facts.owner) {
+    throw new UserError('preflight-failed', 'The server\'s programs or account are not on this machine (pg_config BINDIR, the data directory\'s owner), so spsetup can neither validate the configuration nor restart the server. Nothing was changed.', 'Run spsetup db prepare on the database server itself, as root.');
+  }
+}
+
+/** Reads the server (as its superuser, on this machine), checks it, and plans its preparation. */
 export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext, opts: { keepPlain?: boolean } = {}): Promise<PreparedDatabase> {
   const db = settings.database;
   if (!db.listener) throw new UserError('invalid-input', 'database.listener is required to prepare a database server: listen addresses, IP ranges and max connections.', 'Add database.listener to the settings.');
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
-  if (!secrets.get('database.superuserPassword')) throw new UserError('invalid-input', 'database.superuserPassword is required to prepare the database server.', 'Give the password of the PostgreSQL superuser.');
-  const superuser = { host: ADMIN_HOST, port: db.port, user: db.superuser, password: { secret: 'database.superuserPassword' } };
-  const conn = await ctx.sys.postgres.connect({ host: ADMIN_HOST, port: db.port, user: db.superuser, password: secrets.get('database.superuserPassword')!, timeoutMs: 10_000 });
-  let paths: { conf: string; hba: string; dataDir: string };
-  let bindir: string | undefined;
+  const suPassword = secrets.get('database.superuserPassword');
+  if (!suPassword) throw new UserError('invalid-input', 'database.superuserPassword is required to prepare the database server.', 'Give the password of the PostgreSQL superuser.');
+  const { conn, ssl: adminSsl } = await connectAsSuperuser(ctx.sys, settings, suPassword);
+  let facts: DbServerFacts;
   try {
-    paths = await ctx.sys.postgres.configPaths(conn);
-    bindir = (await conn.query<{ setting: string }>("SELECT setting FROM pg_config WHERE name = 'BINDIR'").catch(() => []))[0]?.setting;
+    facts = await readDbServerFacts(ctx.sys, conn, settings, secrets.get('database.password') ?? '', adminSsl);
   } finally {
     await conn.close();
   }
-  const owner = await ctx.sys.files.stat(paths.dataDir);
-  const ownerName = owner ? (await ctx.sys.processes.run('id', ['-nu', String(owner.uid)], { allowFailure: true })).stdout.trim() : '';
-  // listen_addresses, port and max_connections only take effect on a restart, done as the server's owner.
-  // `-l`: without it the restarted postmaster inherits pg_ctl's stdout/stderr pipes and the run never ends.
-  const restart =
-    bindir && ownerName
-      ? ['runuser', '-u', ownerName, '--', `${bindir}/pg_ctl`, '-D', paths.dataDir, '-l', `${paths.dataDir}/postmaster.log`, '-m', 'fast', '-w', '-t', '60', 'restart']
-      : undefined;
+  preflight(facts);
+  const superuser = { host: '127.0.0.1', port: db.port, user: db.superuser, password: { secret: 'database.superuserPassword' }, ssl: adminSsl };
+  // listen_addresses, port and max_connections take effect on a restart, done as the server's owner.
+  // pg_ctl restart reuses postmaster.opts (so a config_file elsewhere, as Debian's, stays); `-l`:
+  // without it the restarted postmaster inherits pg_ctl's pipes and the run never ends.
+  const restart = ['runuser', '-u', facts.owner!, '--', `${facts.binDir}/pg_ctl`, '-D', facts.dataDir, '-l', `${facts.dataDir}/postmaster.log`, '-m', 'fast', '-w', '-t', '60', 'restart'];
   const maxConnections = Math.max(db.listener.maxConnections, getManifest(settings.product).database.connectionsPerNode * settings.plannedNodes);
-  const live = { ...superuser, ...(restart ? { restart } : {}) };
+  const keepPlain = db.ssl !== 'disable' && opts.keepPlain === true;
+  const access = accessRules(settings, facts, { keepPlain });
+  const warnings = [...describeFacts(facts), ...access.notes];
+  if (db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0')) warnings.push('Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.');
+  if (keepPlain) warnings.push('Plain connections still work: switch every node (spsetup site connection set --ssl-mode Require on the central node), check spsetup site ssl status, then run db prepare again without --keep-plain.');
   const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;
   const ssl = db.ssl !== 'disable';
-  if (ssl && !ownerName) throw new UserError('not-found', `Cannot tell which account owns the database data directory ${paths.dataDir}.`, 'Run db prepare on the database machine, as root.');
-  const conf = pgConfStep.draft('database-settings', `postgresql.conf: listen addresses, port, max connections${ssl ? ', SSL (TLS 1.2 or later)' : ''}`, {
-    path: paths.conf,
-    settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections), ...(ssl ? serverSslSettings() : {}) },
-    live,
-  });
-  const keepPlain = ssl && opts.keepPlain === true;
-  const hbaWhat = keepPlain ? ' (SSL, and plain until every node has switched)' : ssl ? ' (SSL only for the repository role)' : '';
-  const hba = pgHbaStep.draft('database-access', `pg_hba.conf: the nodes that may connect${hbaWhat}`, { path: paths.hba, rules: hbaRules(settings, { keepPlain }), live });
-  // With SSL: the certificate, then ssl = on, and only then the hostssl rules (they match nothing while SSL is off).
-  // The role's login is tried over SSL then, so the role and its database come last.
-  const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, {
+  const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name });
+  const hba = pgHbaStep.draft('database-access', `${facts.hbaFile}: the nodes that may connect${keepPlain ? ' (SSL, and plain until every node has switched)' : ssl ? ' (SSL only for the repository role)' : ''}`, { path: facts.hbaFile, rules: access.rules, live: superuser });
+  const conf = pgSettingsStep.draft('database-settings', `Listen addresses, port, max connections${ssl ? ', SSL (TLS 1.2 or later)' : ''} (where each takes effect)`, {
     server: superuser,
-    role: db.user,
-    password: { secret: 'database.password' },
-    database: db.name,
-    ...(ssl ? { roleSsl: 'require' as const } : {}),
+    settings: { listen_addresses: db.listener.listenAddresses.join(','), port: String(db.port), max_connections: String(maxConnections), ...(ssl ? serverSslSettings() : {}) },
+    restart,
   });
-  const serverSteps = ssl ? [serverCertificateDraft({ settings, dataDir: paths.dataDir, osUser: ownerName, stateDir, names: serverCertNames(settings) }), conf, hba, role] : [role, hba, conf];
+  // With SSL: the certificate, then ssl = on, and only then the hostssl rules (they match nothing while SSL is off).
+  const steps = ssl ? [serverCertificateDraft({ settings, dataDir: facts.dataDir, osUser: facts.owner!, stateDir, names: serverCertNames(settings) }), conf, hba, role] : [role, hba, conf];
   const draft = {
     title: `Prepare the database server for ${settings.plannedNodes} node(s)${keepPlain ? ', SSL on beside plain connections' : ''}`,
     secrets: ['database.superuserPassword', 'database.password'],
-    warnings: [
-      ...(db.listener.ipRanges.some((r) => r === '0.0.0.0/0' || r === '::/0') ? ['Every address may connect (0.0.0.0/0): narrow the IP ranges where you can.'] : []),
-      ...(keepPlain ? ['Plain connections still work: switch every node (spsetup site connection set --ssl-mode Require on the central node), check spsetup site ssl status, then run db prepare again without --keep-plain.'] : []),
-    ],
-    steps: [
-      ...serverSteps,
-    ],
+    warnings,
+    steps,
   };
-  const plan = await previewPlan(draft, { conf: paths.conf, hba: paths.hba }, createStepRegistry(), {
+  // Every step's check runs here: a refusal (a value set on the command line, a bad value that
+  // postgres -C rejects, an include that would override the edit) stops before any change.
+  const plan = await previewPlan(draft, { conf: facts.configFile, hba: facts.hbaFile, version: facts.version }, createStepRegistry(), {
     sys: ctx.sys,
-    stateDir,
+    stateDir: `${stateDir}/db-prepare`,
     signal: new AbortController().signal,
     secret: (n) => secrets.get(n) ?? '',
   });
-  return { plan, secrets, stateDir };
+  return { plan, secrets, stateDir, facts };
 }
 
-/** Applies the database preparation plan. */
-export async function applyDatabasePreparation(prepared: PreparedDatabase, ctx: InstallerContext, hooks: RunHooks = {}): Promise<RunResult> {
-  return applyPlan(prepared.plan, {
+export interface PreparationResult extends RunResult {
+  /** Set when the run failed and took back its own changes. */
+  readonly rolledBack?: RunResult;
+}
+
+/** Applies the plan; when a step fails, undoes what this run changed (newest first). */
+export async function applyDatabasePreparation(prepared: PreparedDatabase, ctx: InstallerContext, hooks: RunHooks = {}): Promise<PreparationResult> {
+  const options = {
     registry: createStepRegistry(),
     sys: ctx.sys,
     stateDir: `${prepared.stateDir}/db-prepare`,
-    secrets: (n) => prepared.secrets.get(n),
+    secrets: (n: string) => prepared.secrets.get(n),
     ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  };
+  const result = await applyPlan(prepared.plan, options);
+  if (result.outcome !== 'failed' || result.changed.length === 0) return result;
+  const { signal: _signal, ...undoOptions } = options;
+  const rolledBack = await rollbackPlan(undoOptions, result.runId);
+  return { ...result, rolledBack };
 }

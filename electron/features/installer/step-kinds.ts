@@ -10,6 +10,7 @@ import { osAccountStep } from './steps/os-account.js';
 import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
 import { pgInitdbStep } from './steps/pg-initdb.js';
 import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { pgSettingsStep } from './steps/pg-settings.js';
 import { serviceRunningStep, serviceStep } from './steps/service.js';
 import { windowsStepKinds } from './steps/windows-step-kinds.js';
 import { siteKeyStep, siteSchemaStep } from '../site/site-steps.js';
@@ -29,6 +30,7 @@ export function createStepRegistry(): StepRegistry<System> {
     pgConfStep,
     pgHbaStep,
     pgRoleDatabaseStep,
+    pgSettingsStep,
     serviceStep,
     serviceRunningStep,
     connectionStringStep,

@@ -3,7 +3,8 @@
  */
 import { connectPostgres } from './client.js';
 import type { PgConnectOptions, PgConnection } from './client.js';
-import { applyConfigToRunningServer, configPaths, validateConfigOffline } from './server-config.js';
+import { applyConfigToRunningServer, configPaths, validateConfigOffline, validateEdits } from './server-config.js';
+import { readSettingsFacts, type SettingsFacts } from './setting-sources.js';
 import type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
 import { listenForNotifications, type NotifyListener } from './notify.js';
 import { findServerBinaries, initCluster, isServerRunning, startServer, stopServer } from './local-server.js';
@@ -23,6 +24,8 @@ export { ensureHbaRules, parseHba, findMatchingRule, isClientAllowed, ruleForCli
 export { scramVerifier, md5Verifier, verifierMatches } from './scram.js';
 export { toPgUserError } from './client.js';
 export { hashText } from './server-config.js';
+export { settingTargets, sameSettingValue, describeTarget, autoConfPath } from './setting-sources.js';
+export type { SettingsFacts, SettingSource, SettingChange, SettingTarget, ConfigFileError } from './setting-sources.js';
 
 export interface Postgres {
   /** Opens a connection (bounded timeout); failures are UserErrors. */
@@ -33,6 +36,10 @@ export interface Postgres {
   configPaths(conn: PgConnection): Promise<{ conf: string; hba: string; dataDir: string }>;
   /** Backup, write, validate by the server, reload, confirm; restores and throws when refused. */
   applyConfig(conn: PgConnection, change: ConfigChange): Promise<ConfigApplyResult>;
+  /** pg_settings and pg_file_settings for these settings: where each value in effect comes from. */
+  settingsFacts(conn: PgConnection, names: readonly string[]): Promise<SettingsFacts>;
+  /** `postgres -C` on the running server's configuration with these files edited; undefined when its programs are elsewhere. */
+  validateEdits(conn: PgConnection, edits: ReadonlyMap<string, string>, names: readonly string[]): Promise<Readonly<Record<string, string>> | undefined>;
   /** Validates a postgresql.conf for a stopped server (postgres -C on a copy). */
   validateOffline(opts: OfflineValidation): Promise<Readonly<Record<string, string>>>;
   findServerBinaries(): readonly ServerBinaries[];
@@ -52,6 +59,8 @@ export function createPostgres(processes: Processes): Postgres {
     configPaths,
     applyConfig: (conn, change) => applyConfigToRunningServer(processes, conn, change),
     validateOffline: (opts) => validateConfigOffline(processes, opts),
+    settingsFacts: readSettingsFacts,
+    validateEdits: (conn, edits, names) => validateEdits(processes, conn, edits, names),
     findServerBinaries,
     initCluster: (opts) => initCluster(processes, opts),
     startServer: (opts) => startServer(processes, opts),

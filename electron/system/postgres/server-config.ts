@@ -189,6 +189,18 @@ async function validateRunningConfig(processes: Processes, conn: PgConnection, c
   }
 }
 
+/**
+ * `postgres -C` on the running server's configuration with `edits` (real path -> candidate text)
+ * in place, every include present; the effective values of `names`, or undefined when the server's
+ * programs are not on this machine. Throws 'config-invalid' naming the real problem.
+ */
+export async function validateEdits(processes: Processes, conn: PgConnection, edits: ReadonlyMap<string, string>, names: readonly string[]): Promise<Readonly<Record<string, string>> | undefined> {
+  const paths = await configPaths(conn);
+  const offline = await findOfflineValidator(processes, conn, { kind: 'conf', path: paths.conf, candidate: '', backup: async () => undefined }, paths.dataDir);
+  if (!offline) return undefined;
+  return validateConfig(processes, { ...offline, configFile: paths.conf, dataDir: paths.dataDir, edits, names: names.length ? names : ['port'] });
+}
+
 export interface OfflineValidation {
   readonly binDir: string;
   /** The data (or config) directory holding postgresql.conf. */

@@ -161,6 +161,19 @@ describe('runner', () => {
     expect((await rollbackPlan(options({}))).changed).toEqual([]);
   });
 
+  it('rolls back only the changes of one run when asked (a failed run taking back its own), leaving an earlier run\'s', async () => {
+    const files = [join(dir, 'a'), join(dir, 'b'), join(dir, 'c')];
+    const ctx = { sys: {}, stateDir, signal: new AbortController().signal, secret: () => SECRET };
+    await applyPlan(await previewPlan(draft([files[0]!]), {}, registry, ctx), options({}));
+    const failed = await applyPlan(await previewPlan(draft(files), { second: true }, registry, ctx), options({ failOn: files[2]! }));
+    expect(failed.outcome).toBe('failed');
+    expect(failed.changed).toEqual(['s1']);
+    const rolled = await rollbackPlan(options({}), failed.runId);
+    expect(rolled.changed).toEqual(['s1']);
+    expect(existsSync(files[1]!)).toBe(false);
+    expect(readFileSync(files[0]!, 'utf8'), 'the earlier run stays').toMatch(/^content-0/);
+  });
+
   it('names what it cannot undo and reports it as kept (the CLI exits 1)', async () => {
     const noUndo = defineStepKind<z.ZodObject<{ path: z.ZodString }>, { failOn?: string }>({
       kind: 'touch',

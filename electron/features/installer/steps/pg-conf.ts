@@ -1,8 +1,9 @@
 /**
- * Step kinds: postgresql.conf settings and pg_hba.conf rules. The edit touches only the lines it
- * must; the file is backed up first; the candidate is validated by PostgreSQL itself before it is
- * kept: offline with `postgres -C` for a stopped local server, or by the running server
- * (pg_file_settings / pg_hba_file_rules), which is then reloaded or restarted only when needed.
+ * Step kinds: postgresql.conf settings of a server that is not running yet (a local database this
+ * plan creates: validated offline with `postgres -C`), and pg_hba.conf rules (offline, or on a
+ * running server, which checks them through pg_hba_file_rules before it is reloaded). Settings of
+ * a running server are changed where they take effect by the `pg-settings` kind. The edit touches
+ * only the lines it must and the file is backed up first.
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
@@ -12,15 +13,16 @@ import type { System } from '../../../system/system.js';
 import { unifiedDiff } from '../../../system/text-diff.js';
 import { readConfSetting, setConfSettings } from '../../../system/postgres/conf-editor.js';
 import { HBA_TYPES, ensureHbaRules, formatHbaRule } from '../../../system/postgres/hba-editor.js';
-import { secretRef } from './params.js';
+import { adminServer, connectAdmin } from './pg-admin.js';
 
 /** A running server to validate and reload through (dedicated database preparation). */
-const liveServer = z.object({ host: z.string(), port: z.number().int(), user: z.string(), password: secretRef, restart: z.array(z.string()).optional() });
+const liveServer = adminServer.extend({ restart: z.array(z.string()).optional() });
 
 const confParams = z.object({
   path: z.string(),
   settings: z.record(z.string(), z.string()),
   validate: z.object({ binDir: z.string(), dataDir: z.string(), osUser: z.string() }).optional(),
+  /** A running server whose postgresql.conf holds these settings (the migration's existing database). */
   live: liveServer.optional(),
 });
 
@@ -50,7 +52,7 @@ async function checkEdit(sys: System, path: string, edit: Edit, what: string) {
 /** Writes an edit through the running server's own validation, then reloads (and restarts if needed). */
 async function applyLive(ctx: StepContext<System>, kind: 'conf' | 'hba', path: string, candidate: string, live: z.infer<typeof liveServer>, expect?: Record<string, string>) {
   const { sys } = ctx;
-  const conn = await sys.postgres.connect({ host: live.host, port: live.port, user: live.user, password: ctx.secret(live.password.secret), timeoutMs: 15_000 });
+  const conn = await connectAdmin(live, ctx);
   let result;
   try {
     result = await sys.postgres.applyConfig(conn, { kind, path, candidate, backup: (p) => sys.files.backup(p, `${ctx.stateDir}/backups`), ...(expect ? { expect } : {}) });
@@ -119,11 +121,26 @@ export const pgHbaStep = defineStepKind<typeof hbaParams, System>({
     if (p.live) return applyLive(ctx, 'hba', p.path, candidate, p.live);
     return applyOffline(ctx, p.path, candidate);
   },
-  async verify(p, { sys }) {
-    const text = await readRequired(sys, p.path);
+  async verify(p, ctx) {
+    const text = await readRequired(ctx.sys, p.path);
     if (ensureHbaRules(text, p.rules).text !== text) throw new UserError('verify-failed', `${p.path} does not hold the access rules after the edit.`, 'Resume to try again.');
+    if (!p.live) return;
+    const conn = await connectAdmin(p.live, ctx);
+    try {
+      const errors = await conn.query<{ line_number: number | null; error: string }>('SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL');
+      if (errors.length) throw new UserError('verify-failed', `PostgreSQL cannot use ${p.path}: ${errors.map((e) => `line ${e.line_number ?? '?'}: ${e.error}`).join('; ')}.`, 'Correct those lines, then run again.');
+    } finally {
+      await conn.close();
+    }
   },
-  async undo(p, { sys }, record) {
-    await restoreBackup(sys, p.path, record);
+  async undo(p, ctx, record) {
+    await restoreBackup(ctx.sys, p.path, record);
+    if (!p.live || typeof record?.['backup'] !== 'string') return;
+    const conn = await connectAdmin(p.live, ctx);
+    try {
+      await conn.query('SELECT pg_reload_conf()');
+    } finally {
+      await conn.close();
+    }
   },
 });

@@ -1,32 +1,45 @@
-/** Step kind: the repository role with its password, and the repository database owned by it. */
+/**
+ * Step kind: the repository role with its password, and the repository database owned by it. Its
+ * undo takes back what apply did: drops the database and role it created, gives the database back
+ * to its previous owner, and puts back the previous password verifier (kept in an owner-only file
+ * under the state folder, never in the journal) and login attribute.
+ */
 import { z } from 'zod';
+import { escapeIdentifier, escapeLiteral } from '../../../system/postgres/sql.js';
 import { UserError } from '../../../shared/errors.js';
 import { defineStepKind, type StepContext } from '../../../engine/step-kind.js';
 import type { System } from '../../../system/system.js';
 import { secretRef } from './params.js';
+import { adminServer, connectAdmin } from './pg-admin.js';
+import type { PgConnection } from '../../../system/postgres/client.js';
+import { verifierMatches } from '../../../system/postgres/scram.js';
 
 const params = z.object({
-  server: z.object({ host: z.string(), port: z.number().int(), user: z.string(), password: secretRef }),
+  server: adminServer,
   role: z.string(),
   password: secretRef,
   database: z.string(),
-  /** How the role's own login is tried: over SSL once the server keeps the role on hostssl. */
+  /** Kept for plans made before the check read the catalog instead of logging in as the role (unused). */
   roleSsl: z.enum(['disable', 'require']).optional(),
 });
 type Params = z.infer<typeof params>;
 
-const asSuperuser = (p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>) =>
-  ctx.sys.postgres.connect({ ...p.server, password: ctx.secret(p.server.password.secret), timeoutMs: 15_000 });
+const asSuperuser = (p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>) => connectAdmin(p.server, ctx);
 
-/** Whether the role can log in to the database with the planned password (the check a node will make). */
-async function roleCanLogIn(p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>): Promise<boolean> {
-  try {
-    const conn = await ctx.sys.postgres.connect({ host: p.server.host, port: p.server.port, user: p.role, password: ctx.secret(p.password.secret), database: p.database, ssl: p.roleSsl ?? 'disable', timeoutMs: 10_000 });
-    await conn.close();
-    return true;
-  } catch {
-    return false;
-  }
+/** What the catalog holds: the role's login and verifier, the database's owner. */
+async function observe(p: Params, conn: PgConnection) {
+  const role = (await conn.query<{ login: boolean; verifier: string | null }>('SELECT rolcanlogin AS login, rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [p.role]))[0];
+  const owner = (await conn.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [p.database]))[0]?.owner;
+  const scram = (await conn.serverVersionNum()) >= 100000;
+  return { role, owner, scram };
+}
+
+/**
+ * Whether the role logs in with the planned password, as the stored verifier says (whatever pg_hba
+ * allows from here); an md5 verifier on a server with SCRAM is not in place (ensureRole stores it again as SCRAM).
+ */
+function passwordInPlace(p: Params, ctx: Pick<StepContext<System>, 'secret'>, role: { login: boolean; verifier: string | null }, scram: boolean): boolean {
+  return role.login && role.verifier !== null && role.verifier.startsWith('SCRAM-SHA-256$') === scram && verifierMatches(role.verifier, ctx.secret(p.password.secret), p.role);
 }
 
 /** The `pg-role-database` step kind. */
@@ -42,28 +55,79 @@ export const pgRoleDatabaseStep = defineStepKind<typeof params, System>({
       return { action: 'create', summary: `Create role ${p.role} and database ${p.database} owned by it` };
     }
     try {
-      const role = await conn.roleExists(p.role);
-      const owner = (await conn.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [p.database]))[0]?.owner;
+      const { role, owner, scram } = await observe(p, conn);
       if (!role || owner === undefined) return { action: 'create', summary: `Create ${role ? '' : `role ${p.role} and `}database ${p.database} owned by ${p.role}` };
       if (owner !== p.role) return { action: 'update', summary: `Make ${p.role} the owner of ${p.database} (now ${owner})` };
+      if (passwordInPlace(p, ctx, role, scram)) return { action: 'noop', summary: `Role ${p.role} owns ${p.database}` };
+      const md5 = scram && role.verifier !== null && /^md5/.test(role.verifier) && verifierMatches(role.verifier, ctx.secret(p.password.secret), p.role);
+      return { action: 'update', summary: md5 ? `Store the password of role ${p.role} again as SCRAM-SHA-256 (the same password, now stored as md5)` : `Set the password of role ${p.role}` };
     } finally {
       await conn.close();
     }
-    return (await roleCanLogIn(p, ctx)) ? { action: 'noop', summary: `Role ${p.role} owns ${p.database}` } : { action: 'update', summary: `Set the password of role ${p.role}` };
   },
   async apply(p, ctx) {
     const conn = await asSuperuser(p, ctx);
     try {
+      const before = (await conn.query<{ login: boolean; verifier: string | null }>('SELECT rolcanlogin AS login, rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [p.role]))[0];
+      const previousOwner = (await conn.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [p.database]))[0]?.owner;
       const role = await conn.ensureRole(p.role, ctx.secret(p.password.secret));
-      const db = await conn.ensureDatabase(p.database, p.role);
-      return { roleCreated: role.created, databaseCreated: db.created };
+      let verifierFile: string | undefined;
+      if (before && role.changed) {
+        // The old verifier is not a password, but it is an offline guessing target: owner-only, not the journal.
+        verifierFile = `${ctx.stateDir}/backups/${p.role.replace(/[^A-Za-z0-9_-]/g, '_')}.verifier.${Date.now()}`;
+        await ctx.sys.files.ensureDir(`${ctx.stateDir}/backups`);
+        await ctx.sys.files.writeAtomic(verifierFile, JSON.stringify({ login: before.login, verifier: before.verifier }), { mode: 0o600 });
+      }
+      let db;
+      try {
+        db = await conn.ensureDatabase(p.database, p.role);
+      } catch (err) {
+        if (role.created) await conn.query(`DROP ROLE ${escapeIdentifier(p.role)}`).catch(() => undefined);
+        throw err;
+      }
+      return {
+        roleCreated: role.created,
+        databaseCreated: db.created,
+        ...(previousOwner !== undefined && db.changed ? { previousOwner } : {}),
+        ...(verifierFile ? { verifierFile } : {}),
+      };
     } finally {
       await conn.close();
     }
   },
   async verify(p, ctx) {
-    if (!(await roleCanLogIn(p, ctx))) {
-      throw new UserError('verify-failed', `Role ${p.role} cannot log in to ${p.database} with the planned password.`, 'Check pg_hba.conf allows it from this machine, then resume.');
+    const conn = await asSuperuser(p, ctx);
+    try {
+      const { role, owner, scram } = await observe(p, conn);
+      if (!role || owner !== p.role || !passwordInPlace(p, ctx, role, scram)) {
+        throw new UserError('verify-failed', `Role ${p.role} does not own ${p.database} with the planned password and LOGIN.`, 'Another session may have changed it; resume to try again.');
+      }
+    } finally {
+      await conn.close();
+    }
+  },
+  async undo(p, ctx, record) {
+    const conn = await asSuperuser(p, ctx);
+    try {
+      const ident = escapeIdentifier(p.role);
+      if (record?.['databaseCreated'] === true) {
+        const others = (await conn.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [p.database]))[0]?.n;
+        if (others !== '0') return { kept: `database ${p.database} has ${others} open connection(s); drop it by hand when they are gone` };
+        await conn.query(`DROP DATABASE ${escapeIdentifier(p.database)}`);
+      } else if (typeof record?.['previousOwner'] === 'string') {
+        await conn.query(`ALTER DATABASE ${escapeIdentifier(p.database)} OWNER TO ${escapeIdentifier(record['previousOwner'])}`);
+      }
+      if (record?.['roleCreated'] === true) {
+        await conn.query(`DROP ROLE ${ident}`);
+      } else if (typeof record?.['verifierFile'] === 'string') {
+        const saved = await ctx.sys.files.readText(record['verifierFile']);
+        if (saved === undefined) return { kept: `the previous password of role ${p.role} (its backup ${record['verifierFile']} is gone)` };
+        const old = JSON.parse(saved) as { login: boolean; verifier: string | null };
+        await conn.query(`ALTER ROLE ${ident} ${old.login ? 'LOGIN' : 'NOLOGIN'} PASSWORD ${old.verifier === null ? 'NULL' : escapeLiteral(old.verifier)}`);
+        await ctx.sys.files.remove(record['verifierFile']);
+      }
+    } finally {
+      await conn.close();
     }
   },
 });
