@@ -62,7 +62,7 @@ export const PENDING = {
   // Front ends that still read their own input files, and the agent's socket and process start.
   'electron/cli/main.ts': ['node:fs', 'node:fs/promises'],
   'electron/cli/commands/node-agent.ts': ['node:fs', 'node:fs/promises'],
-  'electron/cli/commands/site-ops.ts': ['node:fs', 'node:fs/promises', 'pg'],
+  'electron/cli/commands/site-ops.ts': ['node:fs', 'node:fs/promises'],
   'electron/cli/commands/spc.ts': ['node:fs', 'node:fs/promises'],
   'electron/cli/commands/ui.ts': ['node:fs', 'node:fs/promises'],
   'electron/main/agent-protocol.ts': ['node:fs', 'node:fs/promises', 'node:net'],

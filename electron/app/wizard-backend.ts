@@ -31,6 +31,8 @@ import { readRepositoryPassword } from '../features/migration/steps/repository-p
 import { refuseInstallContinueAfterMigration } from './guards.js';
 import { fileStamp, openRunReporter, secretValues } from './run-reporter.js';
 import { readStatus } from '../features/installer/status.js';
+import { readStoredSiteKey } from '../features/site/site-client.js';
+import { parseSiteOperationInput, planSiteOperation, readSite, runSiteOperation } from './site-operations.js';
 
 /** Defaults the wizard pre-fills (a site may set them, e.g. for tests or a fixed layout). */
 export interface WizardDefaults {
@@ -279,7 +281,8 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       const path = outPath ?? join(layoutFor(s, contextFor(s)).stateDir, 'cluster.spbundle');
       const expiresInMs = expiresHours === null ? null : expiresHours === undefined ? DEFAULT_BUNDLE_EXPIRY_MS : expiresHours * 3_600_000;
       await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-      await writeBundleFile(path, await sealClusterBundle(s, password, phrase, expiresInMs, platform));
+      const ctx = contextFor(s);
+      await writeBundleFile(path, await sealClusterBundle(s, password, phrase, expiresInMs, platform, await readStoredSiteKey(s, ctx)));
       return { path, passphrase: phrase };
     },
     async importBundle({ path, bytesBase64, passphrase }) {
@@ -335,6 +338,19 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       const existing = await readRepositoryPassword(migrationSite(file, platform).configPath).catch(() => undefined);
       const settings = targetSettings(file, existing?.password);
       return run(settings, 'migrate-resume', onEvent, (ctx, hooks) => resumeMigration(file, ctx, hooks));
+    },
+    // The Site screen: the same use cases as `spsetup site`, with the settings the wizard holds (defaults filled in).
+    async siteStatus({ settings }) {
+      const s = completed(settings);
+      return readSite(s, contextFor(s));
+    },
+    async planSiteOperation({ settings, operation }) {
+      const s = completed(settings);
+      return planSiteOperation(s, contextFor(s), parseSiteOperationInput(operation));
+    },
+    async runSiteOperation({ settings, operation, planId }, onEvent) {
+      const s = completed(settings);
+      return runSiteOperation(s, contextFor(s), parseSiteOperationInput(operation), { planId, onProgress: (operationId, outcomes) => onEvent({ kind: 'site-progress', operationId, outcomes }) });
     },
   };
 }

@@ -3,6 +3,8 @@ import type { CheckOutcome } from '../shared/ipc.js';
 import type { Plan } from '../shared/plan.js';
 import type { RunResult } from '../engine/runner.js';
 import type { UndoItem } from '../engine/rollback.js';
+import type { SiteOperationPlan } from '../shared/site.js';
+import { formatDuration } from '../shared/format.js';
 
 /** The plan as a person reads it: every step with its action, and the diff of every file edit. */
 export function renderPlan(plan: Plan): string {
@@ -52,5 +54,17 @@ export function renderRollbackPlan(items: readonly UndoItem[]): string {
   }
   const left = items.filter((i) => i.cannot).length;
   if (left) lines.push(`${left} change(s) would stay in place: rollback would exit 1 and name them.`);
+  return lines.join('\n');
+}
+
+/** The plan of a site operation (no brackets: `--json` output follows it and is found by its first "["). */
+export function renderSitePlan(plan: SiteOperationPlan): string {
+  const lines = [`Plan: ${plan.title} in ${plan.database}, each node within ${formatDuration(plan.timeoutMs)}`];
+  for (const b of plan.before) lines.push(`  first, here: ${b}`);
+  for (const n of plan.nodes) {
+    lines.push(`  ${n.hostname}${n.isCentral ? ' (central)' : ''}${n.reachable ? '' : ' (no recent heartbeat)'}:`);
+    for (const s of n.steps) lines.push(`    - ${s}`);
+  }
+  for (const w of plan.warnings) lines.push(`Warning: ${w}`);
   return lines.join('\n');
 }

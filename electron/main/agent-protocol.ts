@@ -289,6 +289,9 @@ export async function connectAgent(socketPath: string, token: string): Promise<A
     planMigration: (i) => call('planMigration', i),
     applyMigration: (i, e) => call('applyMigration', i, e),
     resumeMigration: (i, e) => call('resumeMigration', i, e),
+    siteStatus: (i) => call('siteStatus', i),
+    planSiteOperation: (i) => call('planSiteOperation', i),
+    runSiteOperation: (i, e) => call('runSiteOperation', i, e),
   };
   return { backend, close: () => socket.end(), closed };
 }

@@ -27,7 +27,8 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     checkHostname: (i) => local.checkHostname(i),
     importBundle: (i) => local.importBundle(i),
     importSpc: (i) => local.importSpc(i),
-    exportBundle: (i) => local.exportBundle(i),
+    // After an install the agent holds the session: only it may read the site key the bundle carries.
+    exportBundle: async (i) => (await current()).exportBundle(i),
     plan: async (i) => (await current()).plan(i),
     apply: run('apply'),
     resume: run('resume'),
@@ -40,5 +41,9 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     planMigration: async (i) => (await current()).planMigration(i),
     applyMigration: run('applyMigration'),
     resumeMigration: run('resumeMigration'),
+    // Status and plans need no key; sending an operation reads the site key, which only administrators may.
+    siteStatus: async (i) => (await current()).siteStatus(i),
+    planSiteOperation: async (i) => (await current()).planSiteOperation(i),
+    runSiteOperation: async (i, e) => (await viaAgent()).runSiteOperation(i, e),
   };
 }

@@ -28,6 +28,9 @@ const METHODS = [
   'planMigration',
   'applyMigration',
   'resumeMigration',
+  'siteStatus',
+  'planSiteOperation',
+  'runSiteOperation',
 ] as const satisfies readonly InstallerMethod[];
 // Compile-time proof that every contract method is exposed.
 type Missing = Exclude<InstallerMethod, (typeof METHODS)[number]>;

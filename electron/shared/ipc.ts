@@ -8,6 +8,8 @@ import { toErrorInfo } from './errors.js';
 import type { ErrorInfo } from './errors.js';
 import type { Plan, ProgressEvent, RunOutcome } from './plan.js';
 import type { FieldIssue, Platform, SettingsInput } from './settings.js';
+import { siteOperationInputSchema } from './site.js';
+import type { SiteOperationInput, SiteOperationPlan, SiteOperationResult, SiteStatus } from './site.js';
 
 /** The result of one check (Test connection, Test access, host name, a preflight check). */
 export interface CheckOutcome {
@@ -115,6 +117,15 @@ export interface MigrationPlanResult {
   readonly preflight: readonly CheckOutcome[];
 }
 
+/** A site operation from the Site screen, with the settings that reach the repository database. */
+export interface SiteOperationRequest extends SettingsRequest {
+  readonly operation: SiteOperationInput;
+}
+export interface SiteRunRequest extends SiteOperationRequest {
+  /** The plan the user reviewed (SiteOperationPlan.id). */
+  readonly planId: string;
+}
+
 /** What the back end offers the wizard. Every method may reject with an ErrorInfo-shaped error. */
 export interface InstallerBackend {
   environment(): Promise<EnvironmentInfo>;
@@ -138,11 +149,17 @@ export interface InstallerBackend {
   applyMigration(input: MigrationApplyRequest, onEvent: EventSink): Promise<RunResult>;
   /** Continues this node's unfinished migration at its first unfinished step. */
   resumeMigration(input: MigrationRequest, onEvent: EventSink): Promise<RunResult>;
+  /** Every node of the site (services, heartbeat age, versions, central, database endpoint). */
+  siteStatus(input: SettingsRequest): Promise<SiteStatus>;
+  /** The plan of a site operation; changes nothing. */
+  planSiteOperation(input: SiteOperationRequest): Promise<SiteOperationPlan>;
+  /** Sends the reviewed operation; per-node progress arrives as site-progress events. */
+  runSiteOperation(input: SiteRunRequest, onEvent: EventSink): Promise<SiteOperationResult>;
 }
 
 export type InstallerMethod = keyof InstallerBackend;
 /** Methods that stream progress events while they run. */
-export const STREAMING_METHODS = ['apply', 'resume', 'rollback', 'applyMigration', 'resumeMigration'] as const;
+export const STREAMING_METHODS = ['apply', 'resume', 'rollback', 'applyMigration', 'resumeMigration', 'runSiteOperation'] as const;
 export type StreamingMethod = (typeof STREAMING_METHODS)[number];
 
 /** The request payload of a method (undefined for methods without one). */
@@ -213,6 +230,9 @@ export const requestSchemas = {
   planMigration: migrationRequest,
   applyMigration: z.object({ planId: z.string().min(1).max(200), migration: migrationInputSchema }).strict(),
   resumeMigration: migrationRequest,
+  siteStatus: settingsRequest,
+  planSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema }).strict(),
+  runSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema, planId: z.string().min(1).max(200) }).strict(),
 } as const satisfies { readonly [M in InstallerMethod]: z.ZodType };
 
 /** Every method name, in a stable order. */

@@ -1,4 +1,5 @@
 /** A plan is data: the steps apply will run, each with what it will change and, for files, a diff. */
+import type { NodeOutcome } from './site.js';
 import type { ErrorInfo } from './errors.js';
 
 export type StepAction = 'create' | 'update' | 'delete' | 'run' | 'noop';
@@ -53,6 +54,8 @@ export type ProgressEvent =
   | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string; readonly stepId?: string }
   | { readonly kind: 'step-finished'; readonly stepId: string; readonly changed: boolean; readonly index: number; readonly total: number }
   | { readonly kind: 'step-failed'; readonly stepId: string; readonly error: ErrorInfo }
+  /** A site operation's per-node outcomes so far (the Site screen's progress). */
+  | { readonly kind: 'site-progress'; readonly operationId: string; readonly outcomes: readonly NodeOutcome[] }
   | {
       readonly kind: 'run-finished';
       readonly outcome: RunOutcome;

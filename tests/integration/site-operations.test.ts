@@ -3,7 +3,7 @@
  * Debian PostgreSQL 15 server (namespace DB, so pg_dump matches it), a central node A and rim
  * nodes B and C, each in its own namespace with its own runit supervisor and node agent.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,19 +121,41 @@ describe.skipIf(skip)(`site operations on a central and two rim nodes${skip ? ` 
     await removeUser(user);
   });
 
-  it('creates the cluster on A and joins B and C with the site key; site status lists all three with every service', async () => {
+  it('creates the cluster on A, joins B with the site key in its settings and C from a settings bundle; site status lists all three with every service', async () => {
     const prep = settingsFor(dbDirs, 'create', ipDb, { superuserPassword: server.password, listener: { listenAddresses: ['127.0.0.1', ipDb], ipRanges: [`${subnet}.0/24`], maxConnections: 300 } });
     const p = await runCli(['db', 'prepare', '--settings', await writeSettings(dbDirs.settingsFile, prep)], { netns: nsDb });
     expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
     const a = await runCli(['install', '--settings', await writeSettings(central().dirs.settingsFile, settingsFor(central().dirs, 'create', central().ip)), '--yes'], { netns: central().ns });
     expect(a.code, `${a.stdout}\n${a.stderr}`).toBe(0);
-    // What a bundle carries to the rim nodes: the central node's site key.
+    // B: the central node's site key given in its settings.
     const keyFile = join(central().dirs.stateDir, 'site.key');
-    for (const rim of nodes.slice(1)) {
-      const doc = settingsFor(rim.dirs, 'join', rim.ip, {}, { siteKey: { file: keyFile } });
-      const r = await runCli(['install', '--settings', await writeSettings(rim.dirs.settingsFile, doc), '--yes'], { netns: rim.ns });
-      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    }
+    const b = nodes[1]!;
+    const rb = await runCli(['install', '--settings', await writeSettings(b.dirs.settingsFile, settingsFor(b.dirs, 'join', b.ip, {}, { siteKey: { file: keyFile } })), '--yes'], { netns: b.ns });
+    expect(rb.code, `${rb.stdout}\n${rb.stderr}`).toBe(0);
+    // C: a settings bundle exported on A carries the key (encrypted); the silent join stores it for administrators only.
+    const c = nodes[2]!;
+    const bundle = join(central().dirs.root, 'cluster.spbundle');
+    const passFile = join(central().dirs.root, 'passphrase');
+    const exported = await runCli(['bundle', 'export', '--settings', central().dirs.settingsFile, '--out', bundle, '--generate-passphrase', passFile], { netns: central().ns });
+    expect(exported.code, `${exported.stdout}\n${exported.stderr}`).toBe(0);
+    expect(exported.stdout).not.toMatch(/no site key/);
+    const key = (await readFile(keyFile, 'utf8')).trim();
+    expect((await readFile(bundle)).toString('latin1')).not.toContain(key);
+    const set = (k: string, v: string) => ['--set', `${k}=${v}`];
+    const rc = await runCli(
+      [
+        'install', '--bundle', bundle, '--passphrase-file', passFile, '--silent', '--yes',
+        ...set('hostname', c.ip), ...set('serviceAccount.user', user), ...set('installDir', c.dirs.installDir), ...set('dataDir', c.dirs.dataDir),
+        ...set('stateDir', c.dirs.stateDir), ...set('services.manager', 'runit'), ...set('services.runitDir', c.dirs.runitDir),
+      ],
+      { netns: c.ns },
+    );
+    expect(rc.code, `${rc.stdout}\n${rc.stderr}`).toBe(0);
+    expect(rc.stdout + rc.stderr).not.toContain(key);
+    expect((await readFile(join(c.dirs.stateDir, 'site.key'), 'utf8')).trim()).toBe(key);
+    expect((await stat(join(c.dirs.stateDir, 'site.key'))).mode & 0o077).toBe(0);
+    for (const file of [join(c.dirs.stateDir, 'journal.jsonl'), join(c.dirs.stateDir, 'plan.json')]) expect(await readFile(file, 'utf8'), file).not.toContain(key);
+    await writeSettings(c.dirs.settingsFile, settingsFor(c.dirs, 'join', c.ip));
     const st = await waitForServices('running');
     expect(st.nodes.map((n) => `${n.hostname}${n.isCentral ? ' central' : ''}`)).toEqual([`${central().ip} central`, nodes[1]!.ip, nodes[2]!.ip]);
     for (const n of st.nodes) {
@@ -234,12 +256,12 @@ describe.skipIf(skip)(`site operations on a central and two rim nodes${skip ? ` 
     expect((await sv(c, 'up', 'spsetup-node-agent')).code).toBe(0);
     const conn = await server.connect({ database: 'QSR' });
     try {
+      // The restart just sent (the newest operation addressed to C), and C's answer to it once its agent is back.
+      const op = (await conn.query<{ id: string }>(`SELECT id::text AS id FROM spsetup.operations WHERE $1 = ANY (target_nodes) AND requested_by <> 'intruder' ORDER BY requested_at DESC LIMIT 1`, [c.ip]))[0]!;
       const deadline = Date.now() + 20_000;
-      // The restart just sent is the newest services operation (an earlier one has its own result for this node).
-      const [restart] = await conn.query<{ id: string }>(`SELECT id FROM spsetup.operations WHERE kind = 'services' ORDER BY requested_at DESC LIMIT 1`);
       let row: { state: string; message: string } | undefined;
       while (Date.now() < deadline && !row) {
-        row = (await conn.query<{ state: string; message: string }>(`SELECT state, message FROM spsetup.results WHERE operation_id = $1 AND hostname = $2`, [restart!.id, c.ip]))[0];
+        row = (await conn.query<{ state: string; message: string }>(`SELECT state, message FROM spsetup.results WHERE operation_id = $1 AND hostname = $2 AND state <> 'running'`, [op.id, c.ip]))[0];
         if (!row) await new Promise((res) => setTimeout(res, 200));
       }
       expect(row?.state).toBe('expired');

@@ -162,6 +162,19 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): InstallerBacke
       calls.push('resumeMigration');
       throw notInThisDouble('resumeMigration');
     },
+    // The Site screen is tested against the real back end and real node agents (tests/e2e/site.spec.ts).
+    async siteStatus() {
+      calls.push('siteStatus');
+      throw notInThisDouble('siteStatus');
+    },
+    async planSiteOperation() {
+      calls.push('planSiteOperation');
+      throw notInThisDouble('planSiteOperation');
+    },
+    async runSiteOperation() {
+      calls.push('runSiteOperation');
+      throw notInThisDouble('runSiteOperation');
+    },
     async status() {
       calls.push('status');
       return { nodes: [{ hostname: 'node1.example.test', isCentral: true, lastSeen: '2025-01-01T00:00:00Z' }], services: [{ name: 'repository', state: 'running' }] };

@@ -7,6 +7,8 @@ import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../../features/bun
 import { assertPassphraseStrength } from '../../features/bundle/passphrase.js';
 import { readBundleFile, readPassphraseFile, writeBundleFile, writeSecretTextFile } from '../../features/bundle/files.js';
 import { loadSettingsFile, resolveSecret, resolveSecrets, validateSettings } from '../../features/installer/load-settings.js';
+import { readStoredSiteKey } from '../../features/site/site-client.js';
+import { composeContext } from '../../app/compose.js';
 import { parseCommand, required } from '../args.js';
 import { applyOverrides } from '../overrides.js';
 import { installWithSettings } from './install.js';
@@ -28,7 +30,9 @@ async function exportBundle(argv: readonly string[], io: CommandIo): Promise<num
   }
   const password = (await resolveSecrets(settings, io.env)).get('database.password') ?? '';
   const expiresInMs = values.expires ? parseBundleExpiry(values.expires) : DEFAULT_BUNDLE_EXPIRY_MS;
-  await writeBundleFile(out, await sealClusterBundle(settings, password, passphrase, expiresInMs, process.platform === 'win32' ? 'win32' : 'linux'));
+  const siteKey = await readStoredSiteKey(settings, composeContext(settings, io.env));
+  await writeBundleFile(out, await sealClusterBundle(settings, password, passphrase, expiresInMs, process.platform === 'win32' ? 'win32' : 'linux', siteKey));
+  if (siteKey === undefined) io.out('Warning: this node has no site key yet (install the central node first, as an administrator): nodes joined with this bundle cannot take site operations.');
   const plannedNodes = settings.plannedNodes;
   io.out(`Wrote ${out} (mode 0600) for ${plannedNodes} planned node(s), ${expiresInMs === null ? 'never expiring' : `expiring ${new Date(Date.now() + expiresInMs).toISOString()}`}.`);
   io.out('On each rim node: spsetup install --bundle B --passphrase-file P --set hostname=NAME --set serviceAccount.user=USER --silent --log FILE');

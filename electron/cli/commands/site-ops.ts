@@ -3,7 +3,6 @@
  * database. status; services stop|start|restart; connection show|set; folders show|set.
  */
 import { readFile } from 'node:fs/promises';
-import { escapeIdentifier, escapeLiteral } from 'pg';
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/format.js';
 import { parseConnectionString, SSL_MODES } from '../../shared/connection-string.js';
@@ -11,10 +10,11 @@ import { decodeXmlEscapes } from '../../shared/xml-text.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import { composeContext } from '../../app/compose.js';
 import { layoutFor } from '../../features/installer/installer.js';
-import { buildOperation, openSite, readSiteStatus, resolveTargets, sendOperation, type NodeOutcome, type SiteSession } from '../../features/site/site-client.js';
-import { describeOperation, folderNames, type OperationBody } from '../../features/site/operations.js';
-import { sealSecret } from '../../features/site/site-key.js';
-import { scramVerifier } from '../../system/postgres/index.js';
+import { folderNames } from '../../features/site/operations.js';
+import { openSite, readSiteStatus, type SiteSession } from '../../features/site/site-client.js';
+import { parseSiteOperationInput, readSite, runSiteOperation } from '../../app/site-operations.js';
+import type { NodeOutcome, SiteStatus } from '../../shared/site.js';
+import { renderSitePlan } from '../render.js';
 import { readSslStatus } from '../../features/tls/ssl-status.js';
 import { parseCommand, required } from '../args.js';
 import type { CommandIo } from './io.js';
@@ -58,79 +58,54 @@ export async function siteCommand(argv: readonly string[], io: CommandIo): Promi
   if (rest.length) throw invalid(`Unexpected argument "${rest[0]}".`);
   const settings = await loadSettingsFile(required(values.settings, 'settings', USAGE));
   const ctx = composeContext(settings, io.env);
-  const timeoutMs = values.timeout === undefined ? 60_000 : seconds(values.timeout);
-  // Check the whole command line before anything connects or changes.
-  const body = group === 'status' || action === 'show' || (group === 'ssl' && action === 'status') ? undefined : await operationFor(group, action, values);
-  const site = await openSite(settings, ctx);
-  try {
-    if (group === 'status') return await showStatus(site, values, io);
-    if (group === 'ssl' && action === 'status') return await showSsl(ctx, site, values, io);
-    if (group === 'connection' && action === 'show') return await showConnection(ctx, settings, io);
-    if (group === 'folders' && action === 'show') return showFolders(layoutFor(settings, ctx).share, io);
-    if (!body) throw invalid('Unknown site command.');
-    const targets = await resolveTargets(site, values.nodes?.split(',').map((n) => n.trim()).filter(Boolean));
-    if (body.kind === 'connection' && body.password !== undefined) await setRolePassword(site, body.password);
-    const op = buildOperation(site, targets, timeoutMs, (id, key) => body.build(id, key));
-    io.out(`Plan: ${describeOperation(op.payload.body)} on ${targets.join(', ')} (each node within ${formatDuration(timeoutMs)}).`);
-    const outcomes = await sendOperation(site, op);
-    return report(outcomes, values, io);
-  } finally {
-    await site.close();
+  if (group === 'status') return showStatus(await readSite(settings, ctx), values, io);
+  if (group === 'ssl' && action === 'status') {
+    const site = await openSite(settings, ctx);
+    try {
+      return await showSsl(ctx, site, values, io);
+    } finally {
+      await site.close();
+    }
   }
+  if (group === 'connection' && action === 'show') return showConnection(ctx, settings, io);
+  if (group === 'folders' && action === 'show') return showFolders(layoutFor(settings, ctx).share, io);
+  // The whole command line is checked before anything connects or changes.
+  const input = parseSiteOperationInput({
+    action: await actionFor(group, action, values),
+    ...(values.nodes !== undefined ? { nodes: values.nodes.split(',').map((n) => n.trim()).filter(Boolean) } : {}),
+    ...(values.timeout !== undefined ? { timeoutSeconds: seconds(values.timeout) } : {}),
+  });
+  const result = await runSiteOperation(settings, ctx, input, { onPlan: (plan) => io.out(renderSitePlan(plan)) });
+  return report(result.outcomes, values, io);
 }
 
 function seconds(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) throw invalid('--timeout is a whole number of seconds from 1 to 3600.');
-  return Number(text) * 1000;
+  if (!/^\d+$/.test(text)) throw invalid('--timeout is a whole number of seconds from 1 to 3600.');
+  return Number(text);
 }
 
-interface PendingOperation {
-  readonly kind: OperationBody['kind'];
-  /** The new repository password (set on the role before the nodes get it). */
-  readonly password?: string;
-  build(id: string, key: Buffer): OperationBody;
-}
-
-
-async function operationFor(group: string | undefined, action: string | undefined, v: Values): Promise<PendingOperation> {
+/** The operation the command line asks for, in the form every front end sends. */
+async function actionFor(group: string | undefined, action: string | undefined, v: Values): Promise<unknown> {
   if (group === 'services') {
     if (action !== 'stop' && action !== 'start' && action !== 'restart') throw invalid('site services takes stop, start or restart.');
-    return { kind: 'services', build: () => ({ kind: 'services', action }) };
+    return { kind: 'services', action };
   }
   if (group === 'connection' && action === 'set') {
-    const port = v.port === undefined ? undefined : Number(v.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw invalid('--port is a whole number from 1 to 65535.');
-    const sslMode = v['ssl-mode'] === undefined ? undefined : SSL_MODES.find((m) => m.toLowerCase() === v['ssl-mode']!.toLowerCase());
-    if (v['ssl-mode'] !== undefined && !sslMode) throw invalid(`--ssl-mode is one of ${SSL_MODES.join(', ')}.`);
-    if (v.host !== undefined && !v.host.trim()) throw invalid('--host must not be empty.');
+    if (v.port !== undefined && !/^\d+$/.test(v.port)) throw invalid('--port is a whole number from 1 to 65535.');
+    const sslMode = v['ssl-mode'] === undefined ? undefined : (SSL_MODES.find((m) => m.toLowerCase() === v['ssl-mode']!.toLowerCase()) ?? v['ssl-mode']);
     const password = v['password-file'] === undefined ? undefined : await readPassword(v['password-file']);
-    if (v.host === undefined && port === undefined && !sslMode && password === undefined) throw invalid('site connection set needs at least one of --host, --port, --ssl-mode, --password-file.');
     return {
       kind: 'connection',
+      ...(v.host !== undefined ? { host: v.host } : {}),
+      ...(v.port !== undefined ? { port: Number(v.port) } : {}),
+      ...(sslMode !== undefined ? { sslMode } : {}),
       ...(password !== undefined ? { password } : {}),
-      build: (id, key) => ({
-        kind: 'connection',
-        fields: {
-          ...(v.host !== undefined ? { host: v.host.trim() } : {}),
-          ...(port !== undefined ? { port } : {}),
-          ...(sslMode ? { sslMode } : {}),
-          ...(password !== undefined ? { password: sealSecret(key, password, id) } : {}),
-        },
-        restart: !v['no-restart'],
-      }),
+      restart: !v['no-restart'],
     };
   }
   if (group === 'folders' && action === 'set') {
-    const given: Record<string, string> = {};
     const flags: Record<(typeof folderNames)[number], string | undefined> = { root: v.root, apps: v.apps, archivedLogs: v['archived-logs'], customData: v['custom-data'], staticContent: v['static-content'] };
-    for (const name of folderNames) {
-      const value = flags[name];
-      if (value === undefined) continue;
-      if (!value.trim() || /[\u0000-\u001f]/.test(value)) throw invalid(`The ${name} folder must be a path without control characters.`);
-      given[name] = value;
-    }
-    if (!Object.keys(given).length) throw invalid('site folders set needs at least one folder option.');
-    return { kind: 'folders', build: () => ({ kind: 'folders', folders: given }) };
+    return { kind: 'folders', folders: Object.fromEntries(folderNames.filter((n) => flags[n] !== undefined).map((n) => [n, flags[n]])) };
   }
   if (group === 'endpoints' && action === 'set') {
     const endpoints = parseEndpoints(v.endpoints);
@@ -163,14 +138,7 @@ async function readPassword(path: string): Promise<string> {
   return password;
 }
 
-/** The repository role's new password, stored by the server as a SCRAM verifier (never the text). */
-async function setRolePassword(site: SiteSession, password: string): Promise<void> {
-  const role = (await site.conn.query<{ u: string }>('SELECT current_user AS u'))[0]!.u;
-  await site.conn.query(`ALTER ROLE ${escapeIdentifier(role)} PASSWORD ${escapeLiteral(scramVerifier(password))}`);
-}
-
-async function showStatus(site: SiteSession, values: Values, io: CommandIo): Promise<number> {
-  const status = await readSiteStatus(site);
+function showStatus(status: SiteStatus, values: Values, io: CommandIo): number {
   if (values.json) {
     io.out(JSON.stringify(status, null, 2));
     return ExitCode.ok;

@@ -21,13 +21,14 @@ export function settingsForOtherNodes(settings: Settings): Settings {
   return settings.database.install === 'local' && loopback ? { ...settings, database: { ...settings.database, host: settings.hostname } } : settings;
 }
 
-/** Seals the bundle for these settings with the plain database password. */
-export async function sealClusterBundle(settings: Settings, password: string, passphrase: string, expiresInMs: number | null, platform: Platform): Promise<Buffer> {
+/** Seals the bundle for these settings with the plain database password (and the site key, when the node has one). */
+export async function sealClusterBundle(settings: Settings, password: string, passphrase: string, expiresInMs: number | null, platform: Platform, siteKey?: string): Promise<Buffer> {
   const contents = bundleContentsFromSettings(settingsForOtherNodes(settings), {
     clusterId: clusterIdOf(settings),
     productVersion: getManifest(settings.product).version,
     password,
     platform,
+    ...(siteKey !== undefined ? { siteKey } : {}),
   });
   return sealBundle(contents, passphrase, { expiresInMs, now: new Date() });
 }

@@ -39,6 +39,8 @@ export const bundleContentsSchema = z
         staticContent: z.string().min(1),
       })
       .strict(),
+    /** The site key (authenticates site operations; made on the central node). Absent in bundles from before it existed. */
+    siteKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a site key (43 base64url characters)').optional(),
   })
   .strict();
 
@@ -54,6 +56,8 @@ export interface BundleSource {
   readonly caCert?: string;
   /** Platform used to derive share sub folders that the settings leave implicit. */
   readonly platform: Platform;
+  /** The central node's site key, read by the caller from its protected file. */
+  readonly siteKey?: string;
 }
 
 /** Builds the bundle contents from the central node's settings. */
@@ -76,6 +80,7 @@ export function bundleContentsFromSettings(settings: Settings, source: BundleSou
       ...(source.caCert !== undefined ? { caCert: source.caCert } : {}),
     },
     share: { ...folders },
+    ...(source.siteKey !== undefined ? { siteKey: source.siteKey.trim() } : {}),
   };
   const parsed = bundleContentsSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -101,7 +106,7 @@ export interface LocalNodeSettings {
 export function settingsFromBundle(contents: BundleContents, local: LocalNodeSettings): SettingsInput {
   return {
     product: contents.product.id,
-    cluster: { mode: 'join', id: contents.clusterId },
+    cluster: { mode: 'join', id: contents.clusterId, ...(contents.siteKey !== undefined ? { siteKey: contents.siteKey } : {}) },
     database: {
       install: 'existing',
       host: contents.database.host,
@@ -123,7 +128,7 @@ export function settingsFromBundle(contents: BundleContents, local: LocalNodeSet
   };
 }
 
-/** The contents for display: the password masked (the CA certificate is public and kept). */
+/** The contents for display: the password and the site key masked (the CA certificate is public and kept). */
 export function maskBundleContents(contents: BundleContents): BundleContents {
-  return { ...contents, database: { ...contents.database, password: MASK } };
+  return { ...contents, database: { ...contents.database, password: MASK }, ...(contents.siteKey !== undefined ? { siteKey: MASK } : {}) };
 }

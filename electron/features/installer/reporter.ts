@@ -75,6 +75,9 @@ export class Reporter {
       case 'run-finished':
         this.log(`run finished: ${e.outcome}`);
         return;
+      case 'site-progress':
+        this.log(`site operation ${e.operationId}: ${e.outcomes.map((o) => `${o.hostname} ${o.state}`).join(', ')}`);
+        return;
       default:
         assertNever(e, 'progress event');
     }

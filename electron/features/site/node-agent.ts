@@ -112,7 +112,14 @@ export async function runNodeAgent(initial: AgentConfig, deps: AgentDeps): Promi
       const lost = listener.ended.then(() => 'lost' as const);
       for (;;) {
         if (signal.aborted) break;
-        const outcome = await processPending(conn, config, deps, journal);
+        // An operation may take longer than a heartbeat interval (a restart waits for readiness): keep beating meanwhile.
+        const beating = setInterval(() => void heartbeat().catch(() => undefined), config.heartbeatMs);
+        let outcome: PassOutcome;
+        try {
+          outcome = await processPending(conn, config, deps, journal);
+        } finally {
+          clearInterval(beating);
+        }
         if (outcome.config) config = outcome.config;
         if (outcome.reconnect) break;
         if (Date.now() - lastBeat >= config.heartbeatMs) {

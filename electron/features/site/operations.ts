@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { SSL_MODES } from '../../shared/connection-string.js';
+import { SITE_FOLDERS as folderNames, type SiteFolder as FolderName } from '../../shared/site.js';
+
+export { folderNames, type FolderName };
 
 const sealed = z.object({ sealed: z.string().min(1) }).strict();
-
-export const folderNames = ['root', 'apps', 'archivedLogs', 'customData', 'staticContent'] as const;
-export type FolderName = (typeof folderNames)[number];
 
 export const operationBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('services'), action: z.enum(['stop', 'start', 'restart']) }).strict(),

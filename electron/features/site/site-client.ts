@@ -18,12 +18,18 @@ import { repositoryCa } from '../tls/plan-tls.js';
 
 export type { SiteSession } from './send-operation.js';
 
+/** This node's stored site key (text), or undefined when it has none or this account may not read it. */
+export async function readStoredSiteKey(settings: Settings, ctx: InstallerContext): Promise<string | undefined> {
+  const text = await ctx.sys.secretStore.get(agentPaths(layoutFor(settings, ctx)).siteKeyFile).catch(() => undefined);
+  return text === undefined ? undefined : text.trim();
+}
+
 /** Connects to the site's repository database with the settings' credentials. */
 export async function openSite(settings: Settings, ctx: InstallerContext): Promise<SiteSession> {
   const layout = layoutFor(settings, ctx);
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
   const db = settings.database;
-  const keyText = await ctx.sys.secretStore.get(agentPaths(layout).siteKeyFile).catch(() => undefined);
+  const keyText = await readStoredSiteKey(settings, ctx);
   // Where this node's agent keeps its connection string pointed: the current primary, after a failover too.
   const current = await ctx.sys.secretStore.get(layout.connectionStringFile).then((t) => (t === undefined ? undefined : parseConnectionString(t))).catch(() => undefined);
   const endpoint = current ? { host: current.host, port: current.port } : { host: db.host, port: db.port };

@@ -23,7 +23,9 @@ export type ScreenId =
   | 'migrate-access'
   | 'migration-ready'
   | 'installing'
-  | 'finished';
+  | 'finished'
+  | 'site-access'
+  | 'site';
 
 export const SCREEN_TITLES: Readonly<Record<ScreenId, string>> = {
   welcome: 'Welcome',
@@ -41,6 +43,8 @@ export const SCREEN_TITLES: Readonly<Record<ScreenId, string>> = {
   'migration-ready': 'Ready to migrate',
   installing: 'Installing',
   finished: 'Finished',
+  'site-access': 'Site database',
+  site: 'Site',
 };
 
 export const SUB_FOLDERS = [
@@ -53,14 +57,16 @@ export type SubFolder = (typeof SUB_FOLDERS)[number][0];
 
 export interface Form {
   licenceAccepted: boolean;
-  /** Install a node, or migrate an existing site to shared persistence. */
-  task: 'install' | 'migrate';
+  /** Install a node, migrate an existing site to shared persistence, or operate the site (the Site screen). */
+  task: 'install' | 'migrate' | 'site';
   migrationRole: 'central' | 'rim';
   backupDir: string;
   includeArchivedLogs: boolean;
   product: 'reference' | 'qlik-sense';
   mode: 'create' | 'join';
   clusterId: string;
+  /** The cluster's site key from an imported bundle (a secret: never shown, sent with a join). */
+  siteKey: string;
   dbInstall: 'local' | 'existing';
   dbHost: string;
   dbPort: string;
@@ -109,6 +115,7 @@ export function initialForm(env?: EnvironmentInfo): Form {
     product: (env?.products.find((p) => p.id === 'reference') ?? env?.products[0])?.id === 'qlik-sense' ? 'qlik-sense' : 'reference',
     mode: 'create',
     clusterId: '',
+    siteKey: '',
     dbInstall: 'local',
     dbHost: 'localhost',
     dbPort: String(env?.defaults.databasePort ?? 4432),
@@ -159,6 +166,8 @@ export function deriveFields(form: Form): void {
     form.mode = form.migrationRole === 'central' ? 'create' : 'join';
     form.dbInstall = 'existing';
   }
+  // The Site screen only connects to the repository database, wherever it runs.
+  if (form.task === 'site') form.dbInstall = 'existing';
   if (form.mode === 'join') form.dbInstall = 'existing';
 }
 
@@ -176,7 +185,10 @@ export function toSettings(form: Form): SettingsInput {
   const migrate = form.task === 'migrate';
   const settings: SettingsInput = {
     product: form.product,
-    cluster: form.mode === 'join' && form.clusterId !== '' ? { mode: form.mode, id: form.clusterId } : { mode: form.mode },
+    cluster:
+      form.mode === 'join'
+        ? { mode: form.mode, ...(form.clusterId !== '' ? { id: form.clusterId } : {}), ...(form.siteKey !== '' ? { siteKey: form.siteKey } : {}) }
+        : { mode: form.mode },
     database: {
       install: form.dbInstall,
       host: local ? 'localhost' : form.dbHost.trim(),
@@ -218,6 +230,13 @@ export function toSettings(form: Form): SettingsInput {
   return settings;
 }
 
+/** The settings the Site screen sends: how to reach the repository database, and this node's folders (for its site key). */
+export function toSiteSettings(form: Form): SettingsInput {
+  const settings = toSettings(form);
+  const { passwordConfirm: _confirm, listener: _listener, ...database } = settings.database;
+  return { ...settings, cluster: { mode: 'create' }, database: { ...database, install: 'existing' } };
+}
+
 /** The migration settings file the form describes (an empty repository password is read from the node). */
 export function toMigration(form: Form): MigrationInput {
   const settings = toSettings(form);
@@ -241,6 +260,7 @@ export function applySettings(form: Form, s: SettingsInput): void {
   form.product = s.product ?? form.product;
   form.mode = s.cluster?.mode ?? form.mode;
   form.clusterId = s.cluster?.id ?? form.clusterId;
+  if (typeof s.cluster?.siteKey === 'string') form.siteKey = s.cluster.siteKey;
   const db = s.database;
   if (db) {
     form.dbInstall = db.install ?? form.dbInstall;
@@ -293,7 +313,7 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
       else add(path, issue.message);
     }
   }
-  if (!form.licenceAccepted) add('licence', 'accept the licence agreement to continue');
+  if (!form.licenceAccepted && form.task !== 'site') add('licence', 'accept the licence agreement to continue');
   if (form.task === 'migrate') {
     const m = migrationFieldsSchema.safeParse({ role: form.migrationRole, backupDir: form.backupDir });
     if (!m.success) for (const issue of m.error.issues) add(`migration.${issue.path.map(String).join('.')}`, issue.message);
@@ -325,6 +345,7 @@ export const SCREEN_FIELDS: Readonly<Partial<Record<ScreenId, readonly string[]>
   service: ['serviceAccount.user', 'serviceAccount.password', 'serviceAccount.passwordConfirm', 'serviceAccount.isAdministrator'],
   hostname: ['hostname'],
   'migrate-site': ['migration.role', 'installDir', 'dataDir', 'migration.backupDir', 'hostname'],
+  'site-access': ['database.host', 'database.port', 'database.name', 'database.user', 'database.password', 'stateDir'],
   'migrate-access': [
     'database.host',
     'database.port',
@@ -343,7 +364,7 @@ export const SCREEN_FIELDS: Readonly<Partial<Record<ScreenId, readonly string[]>
 /** The screen that owns a field path (to send the user back to fix it). */
 export function screenOfField(path: string): ScreenId | undefined {
   for (const [screen, fields] of Object.entries(SCREEN_FIELDS) as [ScreenId, readonly string[]][]) {
-    if (screen.startsWith('migrat')) continue;
+    if (screen.startsWith('migrat') || screen.startsWith('site')) continue;
     if (fields.some((f) => path === f || path.startsWith(`${f}.`))) return screen;
   }
   if (path.startsWith('database.listener')) return 'listener';
@@ -354,6 +375,7 @@ export function screenOfField(path: string): ScreenId | undefined {
 /** The screens of the flow, in the guide's order, for the chosen mode and database. */
 export function screensFor(form: Pick<Form, 'mode' | 'dbInstall'> & Partial<Pick<Form, 'task'>>): ScreenId[] {
   if (form.task === 'migrate') return ['welcome', 'migrate-site', 'migrate-access', 'share', 'migration-ready', 'installing', 'finished'];
+  if (form.task === 'site') return ['welcome', 'site-access', 'site'];
   const out: ScreenId[] = ['welcome', 'cluster', 'database'];
   if (form.mode === 'create') out.push('listener');
   out.push('share', 'location');

@@ -98,6 +98,9 @@ export class Run {
         this.changed = e.changed;
         if (e.error) this.error = e.error;
         break;
+      case 'site-progress':
+        // The Site screen follows its own operation; an install's progress view has nothing to show.
+        break;
       default:
         assertNever(e);
     }

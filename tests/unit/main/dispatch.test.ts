@@ -34,6 +34,12 @@ describe('IPC payload validation', () => {
     ['exportBundle', { settings, passphrase: 'short' }],
     ['exportBundle', { settings, expiresHours: -1 }],
     ['importSpc', { text: 'x'.repeat(2 * 1024 * 1024) }],
+    ['planSiteOperation', { settings, operation: { action: { kind: 'services', action: 'reboot' } } }],
+    ['planSiteOperation', { settings, operation: { action: { kind: 'connection' } } }],
+    ['planSiteOperation', { settings, operation: { action: { kind: 'folders', folders: { apps: 'a\nb' } } } }],
+    ['planSiteOperation', { settings, operation: { action: { kind: 'services', action: 'stop' }, timeoutSeconds: 0 } }],
+    ['runSiteOperation', { settings, operation: { action: { kind: 'services', action: 'stop' } } }],
+    ['runSiteOperation', { settings, planId: 'p', operation: { action: { kind: 'drop-database' } } }],
   ] as const)('rejects %s with %j', (method, payload) => {
     const r = parseRequest(method, payload);
     expect(r.ok).toBe(false);
@@ -48,7 +54,7 @@ describe('IPC payload validation', () => {
 
   it('has a schema for every method', () => {
     expect([...INSTALLER_METHODS].sort()).toEqual(
-      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration'].sort(),
+      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration', 'siteStatus', 'planSiteOperation', 'runSiteOperation'].sort(),
     );
   });
 });

@@ -64,3 +64,37 @@ describe('maskBundleContents', () => {
     expect(contents.database.password).toBe(CENTRAL_PASSWORD); // the original is untouched
   });
 });
+
+describe('the site key in a bundle (issue 14)', () => {
+  const KEY = 'A'.repeat(21) + '_-' + 'b'.repeat(20);
+
+  it('carries the central node\'s site key into the join settings, and masks it for display', () => {
+    const contents = bundleContentsFromSettings(centralSettings(), { ...SOURCE, siteKey: `${KEY}\n` });
+    expect(contents.siteKey).toBe(KEY);
+    const join = settingsFromBundle(contents, { hostname: 'rim1.example.test', serviceAccount: { user: 'qservice' } });
+    expect(join.cluster).toEqual({ mode: 'join', id: 'cluster-1', siteKey: KEY });
+    expect(settingsSchema.parse(join).cluster.siteKey).toBe(KEY);
+    const masked = maskBundleContents(contents);
+    expect(masked.siteKey).toBe(MASK);
+    expect(JSON.stringify(masked)).not.toContain(KEY);
+  });
+
+  it('a bundle without one (from an older central node) joins without one', () => {
+    const contents = bundleContentsFromSettings(centralSettings(), SOURCE);
+    expect('siteKey' in contents).toBe(false);
+    expect(settingsFromBundle(contents, { hostname: 'rim1.example.test', serviceAccount: { user: 'qservice' } }).cluster).toEqual({ mode: 'join', id: 'cluster-1' });
+    expect('siteKey' in maskBundleContents(contents)).toBe(false);
+  });
+
+  it('refuses a value that is not a site key, without echoing it', () => {
+    let error: unknown;
+    try {
+      bundleContentsFromSettings(centralSettings(), { ...SOURCE, siteKey: 'not-a-key-Secret' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(String((error as Error).message)).toMatch(/siteKey: not a site key/);
+    expect(String((error as Error).message)).not.toContain('Secret');
+  });
+});
