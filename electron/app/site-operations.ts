@@ -18,6 +18,10 @@ import {
   type SiteOperationPlan,
   type SiteOperationResult,
   type SiteStatus,
+  type MaskedConnection,
+  type SiteFolder,
+  type SiteNodeSettings,
+  type SiteSettingsReport,
 } from '../shared/site.js';
 import { getManifest } from '../product/index.js';
 import type { InstallerContext } from '../features/installer/installer.js';
@@ -61,6 +65,8 @@ function titleOf(action: SiteAction): string {
       return `Set the connection string's ${connectionFields(action).join(', ')}`;
     case 'folders':
       return `Set the service cluster folders (${Object.keys(action.folders).join(', ')})`;
+    case 'endpoints':
+      return `Set the database endpoints (${action.endpoints.map((e) => `${e.host}:${e.port}`).join(', ')})`;
   }
 }
 
@@ -89,6 +95,8 @@ function nodeSteps(action: SiteAction, services: readonly string[]): string[] {
         ...Object.entries(action.folders).map(([name, value]) => `set ${name} to ${value} in the product configuration (backed up first)`),
         'the services read the folders when they start: restart them afterwards',
       ];
+    case 'endpoints':
+      return [`hold the database endpoints ${action.endpoints.map((e) => `${e.host}:${e.port}`).join(', ')} in the node agent's configuration (the first is the primary)`];
   }
 }
 
@@ -110,6 +118,8 @@ function bodyFor(action: SiteAction): (id: string, key: Buffer) => OperationBody
       });
     case 'folders':
       return () => ({ kind: 'folders', folders: { ...action.folders } });
+    case 'endpoints':
+      return () => ({ kind: 'endpoints', endpoints: action.endpoints.map((e) => ({ host: e.host, port: e.port })) });
   }
 }
 
@@ -165,5 +175,37 @@ export async function runSiteOperation(settings: Settings, ctx: InstallerContext
     const op = buildOperation(site, plan.nodes.map((n) => n.hostname), plan.timeoutMs, bodyFor(action));
     const outcomes = await sendOperation(site, op, (o) => options.onProgress?.(op.payload.id, o));
     return { operationId: op.payload.id, outcomes, ok: outcomes.every((o) => o.state === 'done' && isFinalOutcome(o)) };
+  });
+}
+
+/** How long a node has to report its settings when asked (a read: shorter than an operation's default). */
+export const SITE_SHOW_TIMEOUT_SECONDS = 15;
+
+/**
+ * Every node's connection string (password masked on the node) and service cluster folders, asked
+ * of its agent with a signed `status` operation; a node that does not answer in time says so.
+ */
+export async function readSiteSettings(settings: Settings, ctx: InstallerContext, request: { readonly nodes?: readonly string[]; readonly timeoutSeconds?: number } = {}): Promise<SiteSettingsReport> {
+  return withSite(settings, ctx, async (site) => {
+    const status = await readSiteStatus(site);
+    const targets = targetsOf(status.nodes, request.nodes);
+    if (!site.siteKey) throw new UserError('not-found', 'This node has no site key, so it cannot ask the nodes for their settings.', 'Run this on the central node (as an administrator), or join this node with a settings bundle.');
+    const op = buildOperation(site, targets.map((n) => n.hostname), (request.timeoutSeconds ?? SITE_SHOW_TIMEOUT_SECONDS) * 1000, () => ({ kind: 'status' }));
+    const outcomes = await sendOperation(site, op);
+    return {
+      database: status.database,
+      nodes: targets.map((n): SiteNodeSettings => {
+        const o = outcomes.find((x) => x.hostname === n.hostname);
+        const details = (o?.details ?? {}) as { connection?: MaskedConnection | string; folders?: Record<SiteFolder, string> };
+        return {
+          hostname: n.hostname,
+          isCentral: n.isCentral,
+          outcome: o?.state ?? 'unreachable',
+          message: typeof details.connection === 'string' ? `its connection string is ${details.connection}` : (o?.message ?? ''),
+          ...(typeof details.connection === 'object' ? { connection: details.connection } : {}),
+          ...(details.folders ? { folders: details.folders } : {}),
+        };
+      }),
+    };
   });
 }

@@ -4,7 +4,8 @@
  * node's outcome. The operations the node agents run are in electron/features/site/operations.ts.
  */
 import { z } from 'zod';
-import { SSL_MODES } from './connection-string.js';
+import { SSL_MODES, type ConnectionFields } from './connection-string.js';
+import { decodeXmlEscapes } from './xml-text.js';
 
 /** The service cluster folders an operation may set (the ServiceClusterTool's fields). */
 export const SITE_FOLDERS = ['root', 'apps', 'archivedLogs', 'customData', 'staticContent'] as const;
@@ -39,6 +40,10 @@ export const siteActionSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('folders'), folders: z.object(Object.fromEntries(SITE_FOLDERS.map((n) => [n, folderPath.optional()])) as Record<SiteFolder, z.ZodOptional<typeof folderPath>>).strict() })
     .strict()
     .refine((f) => Object.values(f.folders).some((v) => v !== undefined), { message: 'set at least one folder' }),
+  /** The repository database endpoints each agent holds (the primary and its standbys). */
+  z
+    .object({ kind: z.literal('endpoints'), endpoints: z.array(z.object({ host: z.string().trim().min(1).max(253), port: z.number().int().min(1).max(65535) }).strict()).min(1, 'give at least one endpoint').max(8, 'at most 8 endpoints') })
+    .strict(),
 ]);
 export type SiteAction = z.infer<typeof siteActionSchema>;
 
@@ -114,4 +119,36 @@ export interface SiteOperationResult {
   readonly outcomes: readonly NodeOutcome[];
   /** True when every node answered done. */
   readonly ok: boolean;
+}
+
+/** A node's connection string as site operations show it: every field but the password, which is only said to be set. */
+export interface MaskedConnection {
+  readonly userId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly sslMode: string | null;
+  readonly passwordSet: boolean;
+  /** The password is held with XML escapes (the guide's warning): shown decoded, never as text. */
+  readonly xmlEscaped: boolean;
+}
+
+/** Masks a parsed connection string (the password never leaves the node). */
+export function maskConnection(f: ConnectionFields): MaskedConnection {
+  return { userId: f.userId, host: f.host, port: f.port, database: f.database, sslMode: f.sslMode ?? null, passwordSet: f.password !== '', xmlEscaped: decodeXmlEscapes(f.password) !== f.password };
+}
+
+/** One node's connection string and service cluster folders, as its agent reported them (or why it did not). */
+export interface SiteNodeSettings {
+  readonly hostname: string;
+  readonly isCentral: boolean;
+  readonly outcome: NodeOutcome['state'];
+  readonly message: string;
+  readonly connection?: MaskedConnection;
+  readonly folders?: Readonly<Record<SiteFolder, string>>;
+}
+
+export interface SiteSettingsReport {
+  readonly database: string;
+  readonly nodes: readonly SiteNodeSettings[];
 }

@@ -5,15 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/format.js';
-import { parseConnectionString, SSL_MODES } from '../../shared/connection-string.js';
-import { decodeXmlEscapes } from '../../shared/xml-text.js';
+import { SSL_MODES } from '../../shared/connection-string.js';
 import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import { composeContext } from '../../app/compose.js';
-import { layoutFor } from '../../features/installer/installer.js';
 import { folderNames } from '../../features/site/operations.js';
 import { openSite, readSiteStatus, type SiteSession } from '../../features/site/site-client.js';
-import { parseSiteOperationInput, readSite, runSiteOperation } from '../../app/site-operations.js';
-import type { NodeOutcome, SiteStatus } from '../../shared/site.js';
+import { parseSiteOperationInput, readSite, readSiteSettings, runSiteOperation } from '../../app/site-operations.js';
+import type { NodeOutcome, SiteSettingsReport, SiteStatus } from '../../shared/site.js';
 import { renderSitePlan } from '../render.js';
 import { readSslStatus } from '../../features/tls/ssl-status.js';
 import { parseCommand, required } from '../args.js';
@@ -22,9 +20,9 @@ import type { CommandIo } from './io.js';
 const USAGE = `spsetup site status --settings F [--json]
 spsetup site ssl status --settings F [--json]
 spsetup site services stop|start|restart --settings F [--nodes A,B] [--timeout SECONDS] [--json]
-spsetup site connection show --settings F
+spsetup site connection show --settings F [--nodes A,B] [--timeout SECONDS] [--json]
 spsetup site connection set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B] [--no-restart] [--timeout SECONDS]
-spsetup site folders show --settings F
+spsetup site folders show --settings F [--nodes A,B] [--timeout SECONDS] [--json]
 spsetup site folders set --settings F [--root R] [--apps A] [--archived-logs L] [--custom-data C] [--static-content S] [--nodes A,B] [--timeout SECONDS]
 spsetup site endpoints set --settings F --endpoints HOST:PORT,HOST:PORT [--nodes A,B] [--timeout SECONDS]   (the database primary and its standbys)`;
 
@@ -67,8 +65,13 @@ export async function siteCommand(argv: readonly string[], io: CommandIo): Promi
       await site.close();
     }
   }
-  if (group === 'connection' && action === 'show') return showConnection(ctx, settings, io);
-  if (group === 'folders' && action === 'show') return showFolders(layoutFor(settings, ctx).share, io);
+  if ((group === 'connection' || group === 'folders') && action === 'show') {
+    const report = await readSiteSettings(settings, ctx, {
+      ...(values.nodes !== undefined ? { nodes: values.nodes.split(',').map((n) => n.trim()).filter(Boolean) } : {}),
+      ...(values.timeout !== undefined ? { timeoutSeconds: seconds(values.timeout) } : {}),
+    });
+    return group === 'connection' ? showConnection(report, values, io) : showFolders(report, values, io);
+  }
   // The whole command line is checked before anything connects or changes.
   const input = parseSiteOperationInput({
     action: await actionFor(group, action, values),
@@ -80,7 +83,7 @@ export async function siteCommand(argv: readonly string[], io: CommandIo): Promi
 }
 
 function seconds(text: string): number {
-  if (!/^\d+$/.test(text)) throw invalid('--timeout is a whole number of seconds from 1 to 3600.');
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) throw invalid('--timeout is a whole number of seconds from 1 to 3600.');
   return Number(text);
 }
 
@@ -109,7 +112,7 @@ async function actionFor(group: string | undefined, action: string | undefined, 
   }
   if (group === 'endpoints' && action === 'set') {
     const endpoints = parseEndpoints(v.endpoints);
-    return { kind: 'endpoints', build: () => ({ kind: 'endpoints', endpoints }) };
+    return { kind: 'endpoints', endpoints };
   }
   throw invalid(`Unknown site command "${[group, action].filter(Boolean).join(' ')}".`);
 }
@@ -170,22 +173,33 @@ async function showSsl(ctx: ReturnType<typeof composeContext>, site: SiteSession
   return allEncrypted ? ExitCode.ok : ExitCode.applyFailed;
 }
 
-async function showConnection(ctx: ReturnType<typeof composeContext>, settings: Awaited<ReturnType<typeof loadSettingsFile>>, io: CommandIo): Promise<number> {
-  const layout = layoutFor(settings, ctx);
-  const text = await ctx.sys.secretStore.get(layout.connectionStringFile);
-  if (text === undefined) throw new UserError('not-found', `This node has no connection string (${layout.connectionStringFile}).`, 'Install the node first.');
-  const f = parseConnectionString(text);
-  // A password read back from an XML configuration may hold escapes (the guide's warning): shown decoded, masked.
-  const decoded = decodeXmlEscapes(f.password);
-  io.out(`Connection string on ${settings.hostname} (${layout.connectionStringFile}):`);
-  io.out(`  User ID=${f.userId}; Host=${f.host}; Port=${f.port}; Database=${f.database}; Ssl Mode=${f.sslMode ?? '(none)'}; Password=${decoded ? '********' : '(empty)'}${decoded !== f.password ? ' (held with XML escapes)' : ''}`);
-  return ExitCode.ok;
+/** Each node's connection string as its agent read it (the guide's XML escapes decoded; the password never shown). */
+function showConnection(report: SiteSettingsReport, values: Values, io: CommandIo): number {
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(`Connection string on every node of the site in ${report.database} (read by each node agent; the password never leaves its node):`);
+    for (const n of report.nodes) {
+      const c = n.connection;
+      const shown = c
+        ? `User ID=${c.userId}; Host=${c.host}; Port=${c.port}; Database=${c.database}; Ssl Mode=${c.sslMode ?? '(none)'}; Password=${c.passwordSet ? '********' : '(empty)'}${c.xmlEscaped ? ' (held with XML escapes)' : ''}`
+        : `${n.outcome}: ${n.message}`;
+      io.out(`  ${`${n.hostname}${n.isCentral ? ' (central)' : ''}`.padEnd(32)} ${shown}`);
+    }
+  }
+  return report.nodes.every((n) => n.connection) ? ExitCode.ok : ExitCode.applyFailed;
 }
 
-function showFolders(share: ReturnType<typeof layoutFor>['share'], io: CommandIo): number {
-  io.out('Service cluster folders:');
-  for (const name of folderNames) io.out(`  ${name.padEnd(14)} ${share[name]}`);
-  return ExitCode.ok;
+/** Each node's service cluster folders as its agent holds them. */
+function showFolders(report: SiteSettingsReport, values: Values, io: CommandIo): number {
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(`Service cluster folders on every node of the site in ${report.database}:`);
+    for (const n of report.nodes) {
+      io.out(`  ${n.hostname}${n.isCentral ? ' (central)' : ''}${n.folders ? '' : `: ${n.outcome}: ${n.message}`}`);
+      if (n.folders) for (const name of folderNames) io.out(`    ${name.padEnd(14)} ${n.folders[name]}`);
+    }
+  }
+  return report.nodes.every((n) => n.folders) ? ExitCode.ok : ExitCode.applyFailed;
 }
 
 function report(outcomes: readonly NodeOutcome[], values: Values, io: CommandIo): number {

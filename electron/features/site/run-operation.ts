@@ -11,6 +11,7 @@ import type { AgentConfig } from './agent-config.js';
 import type { OperationBody } from './operations.js';
 import { openSecret } from './site-key.js';
 import { registerNodeOnCentral } from '../registration/registration-operation.js';
+import { maskConnection, type MaskedConnection } from '../../shared/site.js';
 
 export interface OperationOutcome {
   readonly message: string;
@@ -114,8 +115,17 @@ export async function runOperation(body: OperationBody, ctx: OperationContext): 
       const changed = JSON.stringify(endpoints) !== JSON.stringify(ctx.config.endpoints);
       return { message: changed ? `database endpoints set: ${text}` : `database endpoints already ${text}`, details: { changed, endpoints }, config: { ...ctx.config, endpoints } };
     }
-    case 'status':
-      return { message: 'status reported', details: { services: await serviceStates(ctx.sys, ctx.config) } };
+    case 'status': {
+      // The connection string masked here, on the node: the database only ever gets its fields without the password.
+      const text = await ctx.sys.secretStore.get(ctx.config.connectionStringFile).catch(() => undefined);
+      let connection: MaskedConnection | string;
+      try {
+        connection = text === undefined ? 'missing' : maskConnection(parseConnectionString(text));
+      } catch {
+        connection = 'unreadable';
+      }
+      return { message: 'status reported', details: { services: await serviceStates(ctx.sys, ctx.config), connection, folders: { ...ctx.config.productConfig.share } } };
+    }
     case 'diagnostics': {
       const logs: Record<string, string[]> = {};
       for (const s of ctx.config.services) {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseSiteOperationInput, planOf } from '../../../electron/app/site-operations.js';
 import { settingsSchema } from '../../../electron/shared/settings.js';
-import type { SiteStatus } from '../../../electron/shared/site.js';
+import { maskConnection, type SiteStatus } from '../../../electron/shared/site.js';
+import { parseConnectionString } from '../../../electron/shared/connection-string.js';
 import { getManifest } from '../../../electron/product/index.js';
 import { renderSitePlan } from '../../../electron/cli/render.js';
 import { centralInput } from '../features/bundle/sample-settings.js';
@@ -93,5 +94,15 @@ describe('the plan of a site operation', () => {
     expect(text).not.toContain('[');
     expect(text).toContain('a (central):');
     expect(text).toContain('set apps to /share/Apps2 in the product configuration');
+  });
+});
+
+describe('a connection string as site operations show it', () => {
+  it('keeps every field but the password, which is only said to be set (and whether it holds XML escapes)', () => {
+    const f = parseConnectionString("User ID=qliksenserepository;Host=db.example.test;Password='p&amp;ss-Secret';Port=4432;Database=QSR;Ssl Mode=Require;");
+    const masked = maskConnection(f);
+    expect(masked).toEqual({ userId: 'qliksenserepository', host: 'db.example.test', port: 4432, database: 'QSR', sslMode: 'Require', passwordSet: true, xmlEscaped: true });
+    expect(JSON.stringify(masked)).not.toContain('Secret');
+    expect(maskConnection(parseConnectionString("User ID=u;Host=h;Password='';Port=1;Database=d;")).passwordSet).toBe(false);
   });
 });
