@@ -32,7 +32,7 @@ import { refuseInstallContinueAfterMigration } from './guards.js';
 import { fileStamp, openRunReporter, secretValues } from './run-reporter.js';
 import { readStatus } from '../features/installer/status.js';
 import { readStoredSiteKey } from '../features/site/site-client.js';
-import { parseSiteOperationInput, planSiteOperation, readSite, runSiteOperation } from './site-operations.js';
+import { parseSiteOperationInput, planSiteOperation, readSite, readSiteSettings, runSiteOperation } from './site-operations.js';
 
 /** Defaults the wizard pre-fills (a site may set them, e.g. for tests or a fixed layout). */
 export interface WizardDefaults {
@@ -351,6 +351,10 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     async runSiteOperation({ settings, operation, planId }, onEvent) {
       const s = completed(settings);
       return runSiteOperation(s, contextFor(s), parseSiteOperationInput(operation), { planId, onProgress: (operationId, outcomes) => onEvent({ kind: 'site-progress', operationId, outcomes }) });
+    },
+    async siteSettings({ settings }) {
+      const s = completed(settings);
+      return readSiteSettings(s, contextFor(s));
     },
   };
 }

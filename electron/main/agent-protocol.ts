@@ -292,6 +292,7 @@ export async function connectAgent(socketPath: string, token: string): Promise<A
     siteStatus: (i) => call('siteStatus', i),
     planSiteOperation: (i) => call('planSiteOperation', i),
     runSiteOperation: (i, e) => call('runSiteOperation', i, e),
+    siteSettings: (i) => call('siteSettings', i),
   };
   return { backend, close: () => socket.end(), closed };
 }

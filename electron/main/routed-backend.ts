@@ -45,5 +45,6 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     siteStatus: async (i) => (await current()).siteStatus(i),
     planSiteOperation: async (i) => (await current()).planSiteOperation(i),
     runSiteOperation: async (i, e) => (await viaAgent()).runSiteOperation(i, e),
+    siteSettings: async (i) => (await viaAgent()).siteSettings(i),
   };
 }

@@ -31,6 +31,7 @@ const METHODS = [
   'siteStatus',
   'planSiteOperation',
   'runSiteOperation',
+  'siteSettings',
 ] as const satisfies readonly InstallerMethod[];
 // Compile-time proof that every contract method is exposed.
 type Missing = Exclude<InstallerMethod, (typeof METHODS)[number]>;

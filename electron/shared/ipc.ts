@@ -9,7 +9,7 @@ import type { ErrorInfo } from './errors.js';
 import type { Plan, ProgressEvent, RunOutcome } from './plan.js';
 import type { FieldIssue, Platform, SettingsInput } from './settings.js';
 import { siteOperationInputSchema } from './site.js';
-import type { SiteOperationInput, SiteOperationPlan, SiteOperationResult, SiteStatus } from './site.js';
+import type { SiteOperationInput, SiteOperationPlan, SiteOperationResult, SiteSettingsReport, SiteStatus } from './site.js';
 
 /** The result of one check (Test connection, Test access, host name, a preflight check). */
 export interface CheckOutcome {
@@ -155,6 +155,8 @@ export interface InstallerBackend {
   planSiteOperation(input: SiteOperationRequest): Promise<SiteOperationPlan>;
   /** Sends the reviewed operation; per-node progress arrives as site-progress events. */
   runSiteOperation(input: SiteRunRequest, onEvent: EventSink): Promise<SiteOperationResult>;
+  /** Every node's connection string (password masked on the node) and folders, asked of its agent. */
+  siteSettings(input: SettingsRequest): Promise<SiteSettingsReport>;
 }
 
 export type InstallerMethod = keyof InstallerBackend;
@@ -233,6 +235,7 @@ export const requestSchemas = {
   siteStatus: settingsRequest,
   planSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema }).strict(),
   runSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema, planId: z.string().min(1).max(200) }).strict(),
+  siteSettings: settingsRequest,
 } as const satisfies { readonly [M in InstallerMethod]: z.ZodType };
 
 /** Every method name, in a stable order. */

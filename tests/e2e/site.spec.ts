@@ -248,6 +248,17 @@ test('folders set reaches the product configuration on every node', async () => 
     const config = JSON.parse(await readFile(join(dataDir, 'reference.json'), 'utf8')) as { share: { apps: string } };
     expect(config.share.apps, dataDir).toBe(apps);
   }
+  // Each node's agent reports the folders it now holds, and its connection string with the password masked.
+  await p.getByRole('button', { name: 'Show connection strings and folders' }).click();
+  await expect(p.locator('table.site-settings tbody tr')).toHaveCount(3, { timeout: 30_000 });
+  const shown = await p.locator('table.site-settings tbody tr').evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ')));
+  for (const [i, row] of shown.entries()) {
+    expect(row, allIps()[i]).toContain(`Host=${ipA()}; Port=${PG_PORT}; Database=QSR;`);
+    expect(row).toContain('Password=********');
+    expect(row).toContain(`Apps ${apps}`);
+  }
+  expect(await p.evaluate(() => document.documentElement.outerHTML)).not.toContain(DB_PASSWORD);
+  await axeScan(p);
   await screenshotter(p, 'site-folders')('outcome');
 });
 

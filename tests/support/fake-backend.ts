@@ -175,6 +175,10 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): InstallerBacke
       calls.push('runSiteOperation');
       throw notInThisDouble('runSiteOperation');
     },
+    async siteSettings() {
+      calls.push('siteSettings');
+      throw notInThisDouble('siteSettings');
+    },
     async status() {
       calls.push('status');
       return { nodes: [{ hostname: 'node1.example.test', isCentral: true, lastSeen: '2025-01-01T00:00:00Z' }], services: [{ name: 'repository', state: 'running' }] };

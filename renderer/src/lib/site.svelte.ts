@@ -1,6 +1,6 @@
 /** The Site screen's state (Svelte 5 runes): the site's status, the operation being composed, its plan and its per-node progress. */
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
-import type { NodeOutcome, SiteOperationInput, SiteOperationPlan, SiteStatus } from '../../../electron/shared/site.js';
+import type { NodeOutcome, SiteOperationInput, SiteOperationPlan, SiteSettingsReport, SiteStatus } from '../../../electron/shared/site.js';
 import { api, errorOf } from './api.js';
 import { toSiteSettings } from './form.js';
 import { siteOperationIssues, toSiteOperation, type SiteOperationForm } from './site-form.js';
@@ -31,6 +31,9 @@ export class SiteConsole {
   outcomes = $state<readonly NodeOutcome[]>([]);
   runError = $state<ErrorInfo | undefined>(undefined);
   finished = $state(false);
+  settingsReport = $state<SiteSettingsReport | undefined>(undefined);
+  settingsError = $state<ErrorInfo | undefined>(undefined);
+  readingSettings = $state(false);
 
   readonly request = $derived(toSiteOperation(this.op, this.status?.nodes.map((n) => n.hostname) ?? []));
   readonly issues = $derived(siteOperationIssues(this.request));
@@ -49,6 +52,19 @@ export class SiteConsole {
       this.statusError = errorOf(err);
     } finally {
       this.loading = false;
+    }
+  }
+
+  /** Asks every node's agent for its connection string (password masked on the node) and folders. */
+  async readSettings(): Promise<void> {
+    this.readingSettings = true;
+    this.settingsError = undefined;
+    try {
+      this.settingsReport = await api().siteSettings({ settings: toSiteSettings(this.wizard.form) });
+    } catch (err) {
+      this.settingsError = errorOf(err);
+    } finally {
+      this.readingSettings = false;
     }
   }
 

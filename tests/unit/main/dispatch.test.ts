@@ -54,7 +54,7 @@ describe('IPC payload validation', () => {
 
   it('has a schema for every method', () => {
     expect([...INSTALLER_METHODS].sort()).toEqual(
-      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration', 'siteStatus', 'planSiteOperation', 'runSiteOperation'].sort(),
+      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration', 'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings'].sort(),
     );
   });
 });
