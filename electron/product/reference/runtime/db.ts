@@ -17,6 +17,12 @@ export function describeDbError(err: unknown): string {
   return e.code ? `${message} (${e.code})` : message;
 }
 
+/** pg's options for the connection string; VerifyCA/VerifyFull trust its Root Certificate (the site CA), as Npgsql does. */
+export function clientConfig(connection: ConnectionFields): ReturnType<typeof toClientConfig> {
+  const ca = connection.rootCertificate !== undefined ? readFileSync(connection.rootCertificate, 'utf8') : undefined;
+  return toClientConfig(connection, ca);
+}
+
 /** Connects once; the client's later errors are reported through onError instead of crashing. */
 export async function connectClient(
   connection: ConnectionFields,
@@ -24,9 +30,7 @@ export async function connectClient(
   timeoutMs: number,
   onError: (err: Error) => void = () => {},
 ): Promise<pg.Client> {
-  // VerifyCA/VerifyFull trust the connection string's Root Certificate (the site CA), as Npgsql does.
-  const ca = connection.rootCertificate !== undefined ? readFileSync(connection.rootCertificate, 'utf8') : undefined;
-  const client = new pg.Client({ ...toClientConfig(connection, ca), application_name: applicationName, connectionTimeoutMillis: timeoutMs });
+  const client = new pg.Client({ ...clientConfig(connection), application_name: applicationName, connectionTimeoutMillis: timeoutMs });
   client.on('error', onError);
   try {
     await client.connect();

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { Server } from 'node:http';
-import { toClientConfig } from '../../../shared/connection-string.js';
+import { clientConfig } from './db.js';
 import { referenceApiPorts } from '../config.js';
 import { certificatesInstalled, createSiteCa, issueNodeCertificate, readCertificateSet, writeCertificateSet } from './certificates.js';
 import { startCertificateSetup, startDistribution } from './certificate-distribution.js';
@@ -33,7 +33,7 @@ function close(server: Server): Promise<void> {
 export async function startRepositoryApi(ctx: ProgramContext, isCentral: boolean): Promise<void> {
   const ports = referenceApiPorts(ctx.config);
   const host = ctx.config.listenAddress ?? '0.0.0.0';
-  const db = new pg.Pool({ ...toClientConfig(ctx.connection), application_name: 'reference-repository-api', max: 3, connectionTimeoutMillis: 10_000 });
+  const db = new pg.Pool({ ...clientConfig(ctx.connection), application_name: 'reference-repository-api', max: 3, connectionTimeoutMillis: 10_000 });
   db.on('error', (err) => ctx.log.warn(`Repository API database connection lost: ${err.message}`));
   const servers: Server[] = [];
   ctx.onStop(async () => {
