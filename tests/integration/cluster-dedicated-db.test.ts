@@ -21,16 +21,7 @@ import {
   writeSettings,
   type NodeDirs,
 } from '../support/cluster.js';
-import { binDirOf, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
+import { debianMissing, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
 
 const skip = clusterSkipReason() ?? debianMissing();
 

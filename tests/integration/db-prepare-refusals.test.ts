@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupNode, clusterSkipReason, deleteClusterNetns, makeNodeDirs, randomPassword, runCli, writeSettings, type NodeDirs } from '../support/cluster.js';
 import { createDbLan, prepareSettings, psqlAsOwner, snapshotServer, type DbLan } from '../support/db-server.js';
-import { binDirOf, freePort, startTestServer, type TestServer, type TestServerOptions } from '../support/pg-server.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
+import { debianMissing, freePort, startTestServer, type TestServer, type TestServerOptions } from '../support/pg-server.js';
 
 const skip = clusterSkipReason() ?? debianMissing();
 

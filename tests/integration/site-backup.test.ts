@@ -29,18 +29,9 @@ import {
 } from '../support/cluster.js';
 import { execBounded } from '../support/netns.js';
 import { diffSnapshots, takeSnapshot } from '../support/snapshot.js';
-import { binDirOf, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
+import { binDirOf, debianMissing, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
 import { getManifest } from '../../electron/product/index.js';
 import { sealManifest, type ManifestBody } from '../../electron/features/backup/manifest.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
 
 const skip = clusterSkipReason() ?? debianMissing();
 const PRODUCT_SERVICES = getManifest('reference').services.map((s) => s.name);

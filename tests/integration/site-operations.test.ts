@@ -27,16 +27,7 @@ import {
 } from '../support/cluster.js';
 import { execBounded } from '../support/netns.js';
 import { getManifest } from '../../electron/product/index.js';
-import { binDirOf, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
+import { binDirOf, debianMissing, freePort, startTestServer, type TestServer } from '../support/pg-server.js';
 
 const skip = clusterSkipReason() ?? debianMissing();
 

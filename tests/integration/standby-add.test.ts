@@ -7,17 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterNetnsName, clusterSkipReason, deleteClusterNetns, randomSubnet, runCli, writeSettings } from '../support/cluster.js';
 import { runInNetns } from '../support/netns.js';
-import { binDirOf } from '../support/pg-server.js';
+import { binDirOf, debianMissing } from '../support/pg-server.js';
 import { createDbPair, type DbPair } from '../support/db-pair.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
 const skip = clusterSkipReason() ?? debianMissing();
 
 interface ServerStatusJson {

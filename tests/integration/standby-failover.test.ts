@@ -29,16 +29,7 @@ import {
 } from '../support/cluster.js';
 import { createDbPair, type DbPair } from '../support/db-pair.js';
 import { runInNetns } from '../support/netns.js';
-import { binDirOf } from '../support/pg-server.js';
-
-function debianMissing(): string | undefined {
-  try {
-    binDirOf('debian15');
-    return undefined;
-  } catch {
-    return 'Debian PostgreSQL 15 is not installed';
-  }
-}
+import { binDirOf, debianMissing } from '../support/pg-server.js';
 const skip = clusterSkipReason() ?? debianMissing();
 const POSTGRES = (() => {
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'))?.split(':');

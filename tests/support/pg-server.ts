@@ -11,10 +11,10 @@ import { connectPostgres } from '../../electron/system/postgres/client.js';
 import type { PgConnection } from '../../electron/system/postgres/client.js';
 import { readConfSetting, setConfSettings } from '../../electron/system/postgres/conf-editor.js';
 
-import { binDirOf, ensureOsUser, freePort, OS_USER, testPostgres } from './pg-tools.js';
+import { binDirOf, debianMissing, ensureOsUser, freePort, OS_USER, testPostgres } from './pg-tools.js';
 
 // Helpers that need no test runner live in pg-tools.ts (Playwright specs import them too).
-export { binDirOf, ensureOsUser, freePort, OS_USER, testPostgres };
+export { binDirOf, debianMissing, ensureOsUser, freePort, OS_USER, testPostgres };
 
 export interface TestServerOptions {
   readonly flavor: 'debian15' | 'embedded17';

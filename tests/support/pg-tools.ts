@@ -31,6 +31,16 @@ export function binDirOf(flavor: 'debian15' | 'embedded17'): string {
   return found.binDir;
 }
 
+/** Why a test that needs Debian's packaged PostgreSQL 15 is skipped, if it is. */
+export function debianMissing(): string | undefined {
+  try {
+    binDirOf('debian15');
+    return undefined;
+  } catch {
+    return 'Debian PostgreSQL 15 is not installed';
+  }
+}
+
 function run(file: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => execFile(file, [...args], { timeout: 15_000 }, (err) => resolve(err ? 1 : 0)));
 }
