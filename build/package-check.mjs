@@ -2,7 +2,7 @@
 // binary cannot be downloaded here) and checks the asar holds main, preload, renderer and the
 // product files, and nothing from tests. Exits non-zero otherwise. Assumes `npm run build` ran.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +27,14 @@ try {
   chmodSync(join(electronDist, 'electron'), 0o755);
   writeFileSync(join(electronDist, 'version'), '45.5.0');
   writeFileSync(join(electronDist, 'LICENSE'), 'stand-in\n');
+  // The stand-in binary has no fuse sentinel, so the build runs without electronFuses; their
+  // settings are checked by tests/unit/main/hardening.test.ts, and a real binary gets them.
+  const config = join(work, 'electron-builder.yml');
+  writeFileSync(config, readFileSync(join(root, 'build/electron-builder.yml'), 'utf8').replace(/^electronFuses:\n(?:[ \t]+.*\n)*/m, ''));
   const builder = join(root, 'node_modules', '.bin', 'electron-builder');
   execFileSync(
     builder,
-    ['--linux', '--dir', '--projectDir', root, '-c', 'build/electron-builder.yml', `-c.electronDist=${electronDist}`, `-c.directories.output=${outDir}`, '--publish', 'never'],
+    ['--linux', '--dir', '--projectDir', root, '-c', config, `-c.electronDist=${electronDist}`, `-c.directories.output=${outDir}`, '--publish', 'never'],
     { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' }, timeout: 120_000 },
   );
   const asarPath = join(outDir, 'linux-unpacked', 'resources', 'app.asar');

@@ -88,7 +88,11 @@ async function main(): Promise<void> {
         ...(rsyncMs !== undefined ? { copyToRsync: round(copyMs / rsyncMs) } : {}),
         resumeToCopy: round(resumeMs / copyMs, 3),
       },
-      note: 'copy verifies every file by SHA-256 (source and target) and journals it; cp -a and rsync -a do not verify',
+      note:
+        'floors: cp -a and rsync -a on the same tree, same run, medians. Small files: the engine reads each source once (hashing it), writes a temp file, reads it back and compares it byte for byte; ' +
+        'large files (Linux): the kernel copies (copy_file_range) between the verified source and temp descriptors, then the engine reads source and copy side by side, hashing the source and comparing the copy. ' +
+        'The read-back comes from the page cache, so it proves the kernel holds the bytes that were read (short writes, a share client that mangles data), not that they reached the disk. ' +
+        'cp -a and rsync -a do not verify; none of the three fsyncs. resumeToCopy: a rerun over the finished copy (size and mtime checks, no re-hash) to a full copy',
     });
   } finally {
     await rm(root, { recursive: true, force: true });

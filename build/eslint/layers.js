@@ -28,10 +28,11 @@ export const LAYERS = [
   { name: 'product', dir: 'electron/product/', allow: ['shared', 'product', 'reference-programs'], packages: ['zod', ...NODE_PURE] },
   { name: 'features', dir: 'electron/features/', allow: ['shared', 'engine', 'system', 'product', 'features'], packages: ['zod', ...NODE_PURE] },
   { name: 'app', dir: 'electron/app/', allow: ['shared', 'engine', 'system', 'product', 'features', 'app'], packages: ['zod', ...NODE_PURE] },
-  { name: 'cli', dir: 'electron/cli/', allow: ['shared', 'engine', 'system', 'product', 'features', 'app', 'cli', 'main'], packages: ['zod', ...NODE_PURE] },
+  { name: 'cli', dir: 'electron/cli/', allow: ['shared', 'engine', 'system', 'product', 'features', 'app', 'cli', 'main'], packages: ['zod', 'commander', ...NODE_PURE] },
   { name: 'main', dir: 'electron/main/', allow: ['shared', 'engine', 'system', 'product', 'features', 'app', 'main'], packages: ['zod', 'electron', '@vscode/sudo-prompt', ...NODE_PURE] },
   { name: 'preload', dir: 'electron/preload/', allow: ['shared', 'preload'], packages: ['electron'] },
-  { name: 'renderer', dir: 'renderer/', allow: ['shared', 'renderer'], packages: ['svelte', 'zod'] },
+  // The password strength estimator (issue 19) is bundled into the renderer.
+  { name: 'renderer', dir: 'renderer/', allow: ['shared', 'renderer'], packages: ['svelte', 'zod', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en'] },
 ];
 
 /**
@@ -66,6 +67,9 @@ export const PENDING = {
   'electron/cli/commands/spc.ts': ['node:fs', 'node:fs/promises'],
   'electron/cli/commands/ui.ts': ['node:fs', 'node:fs/promises'],
   'electron/main/agent-protocol.ts': ['node:fs', 'node:fs/promises', 'node:net'],
+  'electron/main/agent-socket.ts': ['node:fs', 'node:fs/promises', 'node:net'],
+  'electron/main/agent-secrets.ts': ['node:child_process'],
+  'electron/main/agent-export.ts': ['node:child_process', 'node:fs/promises'],
   'electron/main/browser-server.ts': ['node:fs', 'node:fs/promises', 'node:net'],
   'electron/main/elevation.ts': ['node:child_process'],
   'electron/main/index.ts': ['node:fs', 'node:fs/promises'],

@@ -3,6 +3,7 @@
  * site's status, the plan of an operation (shown before anything is sent), and the run, which
  * sends the signed operation and follows each node until it answered or its bound passed.
  */
+import { passwordStorage } from '../features/installer/steps/pg-role-database.js';
 import { createHash } from 'node:crypto';
 import { UserError } from '../shared/errors.js';
 import { formatDuration } from '../shared/format.js';
@@ -18,6 +19,7 @@ import {
   type SiteOperationPlan,
   type SiteOperationResult,
   type SiteStatus,
+  type DatabaseCertificate,
   type MaskedConnection,
   type SiteFolder,
   type SiteNodeSettings,
@@ -28,6 +30,7 @@ import type { InstallerContext } from '../features/installer/installer.js';
 import type { OperationBody } from '../features/site/operations.js';
 import { buildOperation, openSite, readSiteStatus, sendOperation, type SiteSession } from '../features/site/site-client.js';
 import { sealSecret } from '../features/site/site-key.js';
+import { inspectCert } from '../system/tls/index.js';
 
 /** Checks a request from any front end; a bad one is an invalid-input error naming the field. */
 export function parseSiteOperationInput(raw: unknown): SiteOperationInput {
@@ -48,7 +51,15 @@ async function withSite<T>(settings: Settings, ctx: InstallerContext, fn: (site:
 
 /** Every node with its services, heartbeat age, versions, central marked, database endpoint. */
 export async function readSite(settings: Settings, ctx: InstallerContext): Promise<SiteStatus> {
-  return withSite(settings, ctx, readSiteStatus);
+  return withSite(settings, ctx, async (site) => ({ ...(await readSiteStatus(site)), ...(await databaseCertificate(ctx, site)) }));
+}
+
+/** When the database's certificate ends, as any client sees it (nothing when it has no SSL or does not answer). */
+async function databaseCertificate(ctx: InstallerContext, site: SiteSession): Promise<{ databaseCertificate?: DatabaseCertificate }> {
+  const { host, port } = site.conn.options;
+  const cert = await ctx.sys.postgres.serverCertificate(host, port, 5000).catch(() => undefined);
+  if (!cert) return {};
+  return { databaseCertificate: { subject: cert.subject, notAfter: cert.notAfter.toISOString(), daysLeft: Math.floor((cert.notAfter.getTime() - Date.now()) / 86_400_000) } };
 }
 
 /** The manifest's services of a node's product, in start order. */
@@ -71,7 +82,12 @@ function titleOf(action: SiteAction): string {
 }
 
 function connectionFields(a: Extract<SiteAction, { kind: 'connection' }>): string[] {
-  return [...(a.host !== undefined ? ['Host'] : []), ...(a.port !== undefined ? ['Port'] : []), ...(a.sslMode !== undefined ? ['Ssl Mode'] : []), ...(a.password !== undefined ? ['Password'] : [])];
+  return [...(a.host !== undefined ? ['Host'] : []), ...(a.port !== undefined ? ['Port'] : []), ...(a.sslMode !== undefined ? ['Ssl Mode'] : []), ...(a.password !== undefined ? ['Password'] : []), ...(a.rootCertificate !== undefined ? ['Root Certificate'] : [])];
+}
+
+/** The CA's subject for the plan ("a certificate" when it cannot be read: the agent refuses it then). */
+function caSubject(pem: string): string {
+  return inspectCert(pem)?.subject ?? 'a certificate';
 }
 
 /** What the operation does on a node running `services` (in start order). */
@@ -87,8 +103,9 @@ function nodeSteps(action: SiteAction, services: readonly string[]): string[] {
         ...(action.port !== undefined ? [`Port=${action.port}`] : []),
         ...(action.sslMode !== undefined ? [`Ssl Mode=${action.sslMode}`] : []),
         ...(action.password !== undefined ? ['Password=******** (sealed with the site key)'] : []),
+        ...(action.rootCertificate !== undefined ? ['Root Certificate=<the node\'s data folder>/database-ca.pem'] : []),
       ];
-      return [`set ${set.join(', ')} in the node's connection string (XML escapes written as the product reads them)`, ...(action.restart === false ? [] : [...stop, ...start]), 'the node agent reconnects with the new string'];
+      return [...(action.rootCertificate !== undefined ? [`write the CA the node verifies the server with (${caSubject(action.rootCertificate)}) to database-ca.pem in its data folder`] : []), `set ${set.join(', ')} in the node's connection string (XML escapes written as the product reads them)`, ...(action.restart === false ? [] : [...stop, ...start]), 'the node agent reconnects with the new string'];
     }
     case 'folders':
       return [
@@ -113,6 +130,7 @@ function bodyFor(action: SiteAction): (id: string, key: Buffer) => OperationBody
           ...(action.port !== undefined ? { port: action.port } : {}),
           ...(action.sslMode !== undefined ? { sslMode: action.sslMode } : {}),
           ...(action.password !== undefined ? { password: sealSecret(key, action.password, id) } : {}),
+          ...(action.rootCertificate !== undefined ? { rootCertificate: action.rootCertificate } : {}),
         },
         restart: action.restart !== false,
       });
@@ -171,7 +189,7 @@ export async function runSiteOperation(settings: Settings, ctx: InstallerContext
     options.onPlan?.(plan);
     if (!site.siteKey) throw new UserError('not-found', 'This node has no site key, so it cannot send site operations.', 'Run this on the central node (as an administrator), or join this node with a settings bundle.');
     const { action } = input;
-    if (action.kind === 'connection' && action.password !== undefined) await site.conn.ensureRole(settings.database.user, action.password);
+    if (action.kind === 'connection' && action.password !== undefined) await site.conn.ensureRole(settings.database.user, action.password, passwordStorage(settings.database));
     const op = buildOperation(site, plan.nodes.map((n) => n.hostname), plan.timeoutMs, bodyFor(action));
     const outcomes = await sendOperation(site, op, (o) => options.onProgress?.(op.payload.id, o));
     return { operationId: op.payload.id, outcomes, ok: outcomes.every((o) => o.state === 'done' && isFinalOutcome(o)) };

@@ -20,6 +20,7 @@ import { assertPassphraseStrength } from '../features/bundle/passphrase.js';
 import { readBundleFile, writeBundleFile } from '../features/bundle/files.js';
 import { mergeSpcSettings, spcToSettings } from '../features/spc/spc.js';
 import { composeContext } from './compose.js';
+import { applyDatabasePreparation, prepareDatabaseServer, type PreparedDatabase } from '../features/installer/db-prepare.js';
 import { applyInstall, layoutFor, prepareInstall, resumeInstall, rollbackInstall, type InstallerContext, type PreparedInstall } from '../features/installer/installer.js';
 import { resolveSecrets, validateSettings } from '../features/installer/load-settings.js';
 import { checkDatabase, checkHostname, checkShare } from '../features/installer/preflight.js';
@@ -32,6 +33,7 @@ import { refuseInstallContinueAfterMigration } from './guards.js';
 import { fileStamp, openRunReporter, secretValues } from './run-reporter.js';
 import { readStatus } from '../features/installer/status.js';
 import { readStoredSiteKey } from '../features/site/site-client.js';
+import { siteBackupAction } from './site-backup-action.js';
 import { parseSiteOperationInput, planSiteOperation, readSite, readSiteSettings, runSiteOperation } from './site-operations.js';
 
 /** Defaults the wizard pre-fills (a site may set them, e.g. for tests or a fixed layout). */
@@ -184,6 +186,14 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     const result = await prepareMigration(file, migrationContext(file));
     migrations.clear(); // only the plan on the migration's Ready screen may be applied
     migrations.set(result.plan.id, result);
+    return result;
+  };
+
+  const dbPreparations = new Map<string, { prepared: PreparedDatabase; settings: Settings }>();
+  const prepareDbOf = async (settings: Settings) => {
+    const result = await prepareDatabaseServer(settings, contextFor(settings));
+    dbPreparations.clear(); // only the plan the Listener screen shows may be applied
+    dbPreparations.set(result.plan.id, { prepared: result, settings });
     return result;
   };
 
@@ -355,6 +365,33 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
     async siteSettings({ settings }) {
       const s = completed(settings);
       return readSiteSettings(s, contextFor(s));
+    },
+    async siteBackup({ settings, ...req }) {
+      const s = completed(settings);
+      return siteBackupAction(s, contextFor(s), req);
+    },
+    // The existing database server's preparation: the same use case and plan as `spsetup db prepare`.
+    async planDbPrepare({ settings: input }) {
+      const parsed = parseSettings(input);
+      if (!parsed.ok) return { invalid: parsed.issues };
+      return { plan: (await prepareDbOf(parsed.settings)).plan };
+    },
+    async applyDbPrepare({ planId, settings: input }, onEvent) {
+      const settings = parse(input);
+      // As apply: the agent plans again, and an equal content-hash id proves it is the reviewed plan.
+      const entry = dbPreparations.get(planId) ?? { prepared: await prepareDbOf(settings), settings };
+      if (entry.prepared.plan.id !== planId) {
+        throw new UserError('stale-plan', 'The database server changed since its preparation plan was shown, so this plan is no longer current.', 'Show the plan again and review it.');
+      }
+      return run(entry.settings, 'db-prepare', onEvent, async (ctx, hooks) => {
+        const result = await applyDatabasePreparation(entry.prepared, ctx, hooks);
+        dbPreparations.clear();
+        const undone = result.rolledBack;
+        if (!undone || !result.error) return result;
+        // The wizard shows one error: it says too whether this run's changes were taken back.
+        const taken = undone.outcome === 'rolled-back' ? 'What this run changed was taken back.' : `Taking back this run's changes did not finish (${undone.error?.message ?? undone.outcome}): see the log.`;
+        return { ...result, error: { ...result.error, fix: `${taken} ${result.error.fix ?? ''}`.trim() } };
+      });
     },
   };
 }

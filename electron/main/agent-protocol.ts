@@ -4,9 +4,11 @@
  * and deletes the file, listens on a Unix socket or Windows named pipe, and serves one client whose
  * first line carries the token. Then JSON lines: requests {id, method, params}, replies
  * {id, ok, value|error} and events {id, event}. The token never appears on a command line.
+ * The agent serves only AGENT_METHODS (what needs elevation or the root-only state), reads
+ * `{file}` secrets as its caller, and binds its socket in a folder of its own (agent-socket.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,36 +17,52 @@ import { errorInfoOf, invokeBackend, isInstallerMethod, parseRequest } from '../
 import type { EventSink, InstallerBackend, InstallerMethod, RequestOf, ResultOf } from '../shared/ipc.js';
 import { UserError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/plan.js';
+import { backendForCaller } from './agent-export.js';
+import { inlineFileSecrets } from './agent-secrets.js';
+import { listenPrivately, removeSocketFolder, type SocketCaller } from './agent-socket.js';
 
 /** How long the agent waits for its client to connect and authenticate before exiting. */
 export const AUTH_TIMEOUT_MS = 60_000;
 const MAX_LINE = 32 * 1024 * 1024;
 
+/**
+ * The methods the GUI sends to the agent (routed-backend.ts): those that change the machine or read
+ * the root-only state. The rest (importBundle, importSpc, tests of the database, share and host
+ * name) run unelevated in the GUI; the agent refuses them, so root never opens a file for them.
+ */
+export const AGENT_METHODS: readonly InstallerMethod[] = [
+  'plan', 'apply', 'cancel', 'resume', 'rollback', 'status', 'saveDiagnostics', 'exportBundle',
+  'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration',
+  'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings', 'siteBackup',
+  'planDbPrepare', 'applyDbPrepare',
+];
+
 export interface AgentRendezvous {
-  /** Private directory (0700) holding the token file and, on Unix, the socket. */
+  /** Private directory (0700) holding the token file. */
   readonly dir: string;
+  /** On Unix: in a folder that does not exist yet, which the agent makes (root-owned). */
   readonly socketPath: string;
   readonly tokenFile: string;
   readonly token: string;
 }
 
-/** Creates the socket path and a 0600 token file in a fresh private directory. */
+/** Creates a 0600 token file in a fresh private directory and names the socket in a folder still to be made. */
 export async function prepareRendezvous(platform: NodeJS.Platform = process.platform): Promise<AgentRendezvous> {
   const dir = await mkdtemp(join(tmpdir(), 'spsetup-agent-'));
   const token = randomBytes(32).toString('hex');
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, token, { mode: 0o600, flag: 'wx' });
-  const socketPath = platform === 'win32' ? `\\\\.\\pipe\\spsetup-${randomBytes(12).toString('hex')}` : join(dir, 'agent.sock');
+  const socketPath = platform === 'win32' ? `\\\\.\\pipe\\spsetup-${randomBytes(12).toString('hex')}` : join(tmpdir(), `spsetup-agent-sock-${randomBytes(12).toString('hex')}`, 'agent.sock');
   return { dir, socketPath, tokenFile, token };
 }
 
-/** Removes the rendezvous directory (token file, socket). */
+/** Removes the rendezvous directory (token file); the agent removes its socket folder. */
 export async function disposeRendezvous(r: AgentRendezvous): Promise<void> {
   await rm(r.dir, { recursive: true, force: true });
 }
 
 /** Reads the one-time token and deletes its file; refuses a file others could read. */
-export async function consumeTokenFile(path: string): Promise<{ token: string; ownerUid: number }> {
+export async function consumeTokenFile(path: string): Promise<{ token: string; ownerUid: number; ownerGid: number }> {
   const info = await stat(path).catch(() => {
     throw new UserError('not-found', `The agent token file ${path} does not exist.`, 'Start the agent from the wizard, which creates the token file.');
   });
@@ -55,7 +73,7 @@ export async function consumeTokenFile(path: string): Promise<{ token: string; o
   const token = (await readFile(path, 'utf8')).trim();
   await unlink(path);
   if (token.length < 32) throw new UserError('invalid-input', 'The agent token file is empty or too short.', 'Start the agent from the wizard.');
-  return { token, ownerUid: info.uid };
+  return { token, ownerUid: info.uid, ownerGid: info.gid };
 }
 
 /** The command line that starts the agent: paths only, never the token. */
@@ -138,7 +156,9 @@ export interface RunningAgent {
 
 /** Starts the agent's socket server; it serves one authenticated client and ends with it. */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const { token, ownerUid } = await consumeTokenFile(opts.tokenFile);
+  const { token, ownerUid, ownerGid } = await consumeTokenFile(opts.tokenFile);
+  // Whoever wrote the token file is the caller: only they may connect, and secrets are read as them.
+  const caller: SocketCaller = { uid: ownerUid, gid: ownerGid };
   let client: Socket | undefined;
   const server: Server = createServer((socket) => {
     if (client !== undefined) {
@@ -161,7 +181,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         socket.on('close', () => void shutdown());
         return;
       }
-      void serveRequest(opts.backend, socket, msg);
+      void serveRequest(opts.backend, socket, msg, caller);
     });
     socket.on('error', () => socket.destroy());
   });
@@ -171,19 +191,24 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     clearTimeout(authTimer);
     client?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (process.platform !== 'win32') await removeSocketFolder(opts.socketPath);
     finish();
   };
   const authTimer = setTimeout(() => void shutdown(), opts.authTimeoutMs ?? AUTH_TIMEOUT_MS);
   authTimer.unref();
-  if (process.platform !== 'win32') await rm(opts.socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.socketPath, () => resolve());
-  });
-  if (process.platform !== 'win32') {
-    // Only the user who started the wizard (the owner of the token file) may connect.
-    await chmod(opts.socketPath, 0o600);
-    if (process.getuid?.() === 0 && ownerUid !== 0) await chown(opts.socketPath, ownerUid, -1);
+  try {
+    if (process.platform === 'win32') {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.socketPath, () => resolve());
+      });
+    } else {
+      await listenPrivately(server, opts.socketPath, caller);
+    }
+  } catch (err) {
+    clearTimeout(authTimer);
+    server.close();
+    throw err;
   }
   return { done, close: shutdown };
 }
@@ -194,20 +219,25 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   await agent.done;
 }
 
-async function serveRequest(backend: InstallerBackend, socket: Socket, msg: unknown): Promise<void> {
+async function serveRequest(backend: InstallerBackend, socket: Socket, msg: unknown, caller: SocketCaller): Promise<void> {
   const req = (typeof msg === 'object' && msg !== null ? msg : {}) as { id?: unknown; method?: unknown; params?: unknown };
   const id = typeof req.id === 'number' || typeof req.id === 'string' ? req.id : null;
   if (!isInstallerMethod(req.method)) {
     send(socket, { id, ok: false, error: { code: 'invalid-input', message: 'Unknown agent method.' } });
     return;
   }
-  const parsed = parseRequest(req.method, req.params);
-  if (!parsed.ok) {
-    send(socket, { id, ok: false, error: parsed.error });
+  if (!AGENT_METHODS.includes(req.method)) {
+    send(socket, { id, ok: false, error: { code: 'permission-denied', message: `The elevated agent does not run ${req.method}; the wizard runs it without elevation.` } });
     return;
   }
   try {
-    const value = await invokeBackend(backend, req.method, parsed.value, (event) => send(socket, { id, event }));
+    const own = caller.uid === (process.getuid?.() ?? caller.uid);
+    const parsed = parseRequest(req.method, own ? req.params : await inlineFileSecrets(req.params, caller));
+    if (!parsed.ok) {
+      send(socket, { id, ok: false, error: parsed.error });
+      return;
+    }
+    const value = await invokeBackend(own ? backend : backendForCaller(backend, caller), req.method, parsed.value, (event) => send(socket, { id, event }));
     send(socket, { id, ok: true, value: value ?? null });
   } catch (err) {
     send(socket, { id, ok: false, error: errorInfoOf(err) });
@@ -293,6 +323,9 @@ export async function connectAgent(socketPath: string, token: string): Promise<A
     planSiteOperation: (i) => call('planSiteOperation', i),
     runSiteOperation: (i, e) => call('runSiteOperation', i, e),
     siteSettings: (i) => call('siteSettings', i),
+    siteBackup: (i) => call('siteBackup', i),
+    planDbPrepare: (i) => call('planDbPrepare', i),
+    applyDbPrepare: (i, e) => call('applyDbPrepare', i, e),
   };
   return { backend, close: () => socket.end(), closed };
 }

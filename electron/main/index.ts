@@ -2,11 +2,11 @@
  * Electron composition root: one locked-down window, one ipcMain handler per contract method
  * (sender and payload validated), progress events on one channel, one top-level error handler.
  */
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { channelOf, EVENTS_CHANNEL, INSTALLER_METHODS } from '../shared/ipc.js';
 import type { InstallerBackend } from '../shared/ipc.js';
 import { toErrorInfo } from '../shared/errors.js';
@@ -14,10 +14,12 @@ import { loadBackend } from './backend-factory.js';
 import { dispatchCall } from './dispatch.js';
 import { startElevatedAgent } from './elevation.js';
 import { routeBackend } from './routed-backend.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, lockDownContents, lockDownSession, resolveAppRequest } from './hardening.js';
 import { CONTENT_SECURITY_POLICY } from './security.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const rendererIndex = join(here, '..', '..', 'renderer', 'index.html');
+const rendererDir = join(here, '..', '..', 'renderer');
+const rendererIndex = join(rendererDir, 'index.html');
 const preloadPath = join(here, '..', 'preload', 'index.cjs');
 
 function logLine(message: string): void {
@@ -76,20 +78,21 @@ function registerHandlers(backendReady: Promise<InstallerBackend>, target: () =>
   }
 }
 
-function lockDown(win: BrowserWindow): void {
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  win.webContents.on('will-redirect', (e) => e.preventDefault());
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
-}
+// app:// must be registered before the app is ready.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 
 async function main(): Promise<void> {
   app.enableSandbox();
   await app.whenReady();
+  // The page comes from app://, confined to the renderer folder, never from file://.
+  protocol.handle(APP_SCHEME, (request) => {
+    const file = resolveAppRequest(request.url, rendererDir);
+    return file ? net.fetch(pathToFileURL(file).href) : new Response('not found', { status: 404 });
+  });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  lockDownSession(session.defaultSession);
 
   // Handlers are registered before the window exists, so they reach it through this holder.
   const shown: { win?: BrowserWindow } = {};
@@ -107,9 +110,9 @@ async function main(): Promise<void> {
     webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: preloadPath },
   });
   shown.win = win;
-  lockDown(win);
+  lockDownContents(win.webContents);
   win.once('ready-to-show', () => win.show());
-  await win.loadFile(rendererIndex);
+  await win.loadURL(APP_INDEX_URL);
   app.on('window-all-closed', () => app.quit());
 }
 

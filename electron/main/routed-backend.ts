@@ -46,5 +46,10 @@ export function routeBackend(local: InstallerBackend, elevated: boolean, startAg
     planSiteOperation: async (i) => (await current()).planSiteOperation(i),
     runSiteOperation: async (i, e) => (await viaAgent()).runSiteOperation(i, e),
     siteSettings: async (i) => (await viaAgent()).siteSettings(i),
+    // Stopping every node's services and reading the share need the elevated agent.
+    siteBackup: async (i) => (await viaAgent()).siteBackup(i),
+    // db prepare's checks run the server's own programs as its account (postgres -C): root only.
+    planDbPrepare: async (i) => (await viaAgent()).planDbPrepare(i),
+    applyDbPrepare: async (i, e) => (await viaAgent()).applyDbPrepare(i, e),
   };
 }

@@ -32,6 +32,9 @@ const METHODS = [
   'planSiteOperation',
   'runSiteOperation',
   'siteSettings',
+  'siteBackup',
+  'planDbPrepare',
+  'applyDbPrepare',
 ] as const satisfies readonly InstallerMethod[];
 // Compile-time proof that every contract method is exposed.
 type Missing = Exclude<InstallerMethod, (typeof METHODS)[number]>;

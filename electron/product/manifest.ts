@@ -120,6 +120,13 @@ export interface ProductManifest {
   readonly renderConfig: (input: ProductConfigInput) => string;
   /** SQL with $1 = host name returning one row (is_central boolean) when that node is registered. Added by the product piece. */
   readonly registrationQuery: string;
+  /**
+   * Restoring a backup onto a new site (other host names): SQL run in one transaction after the
+   * restore, `release` once (the old site's central is central no more), then `register` ($1 host
+   * name, $2 is_central) for each node of this site. Absent: the product's own procedure applies
+   * (qlik-sense: Repository.exe -bootstrap -restorehostname).
+   */
+  readonly restoreNodes?: { readonly release: string; readonly register: string };
   /** Registration through the repository API; absent when the product has none. */
   readonly registration?: RegistrationSpec;
 }

@@ -46,6 +46,8 @@ export interface EnvironmentInfo {
 }
 
 export type PlanResult = { readonly plan: Plan; readonly preflight: readonly CheckOutcome[] } | { readonly invalid: readonly FieldIssue[] };
+/** The `db prepare` plan (facts, preflight and every step's check already done: a refusal rejects). */
+export type DbPreparePlanResult = { readonly plan: Plan } | { readonly invalid: readonly FieldIssue[] };
 
 export interface RunResult {
   readonly outcome: RunOutcome;
@@ -60,6 +62,17 @@ export interface StatusResult {
 
 export interface SettingsRequest {
   readonly settings: SettingsInput;
+}
+/** The Site screen's backup and restore: a plan first (changes nothing), then the run of the same folder. */
+export interface SiteBackupRequest extends SettingsRequest {
+  readonly action: 'plan-backup' | 'backup' | 'plan-restore' | 'restore';
+  /** The backup folder (absolute). */
+  readonly dir: string;
+  readonly passphrase: string;
+}
+export interface SiteBackupResult {
+  /** The plan, or what the run did, line by line (never a secret). */
+  readonly lines: readonly string[];
 }
 export interface ApplyRequest extends SettingsRequest {
   readonly planId: string;
@@ -157,11 +170,17 @@ export interface InstallerBackend {
   runSiteOperation(input: SiteRunRequest, onEvent: EventSink): Promise<SiteOperationResult>;
   /** Every node's connection string (password masked on the node) and folders, asked of its agent. */
   siteSettings(input: SettingsRequest): Promise<SiteSettingsReport>;
+  /** Site backup or restore (database and share together), or its plan. */
+  siteBackup(input: SiteBackupRequest): Promise<SiteBackupResult>;
+  /** The `spsetup db prepare --plan` of this database server (run on it); changes nothing. */
+  planDbPrepare(input: SettingsRequest): Promise<DbPreparePlanResult>;
+  /** Applies the reviewed db prepare plan; a failed run takes back what it changed. */
+  applyDbPrepare(input: ApplyRequest, onEvent: EventSink): Promise<RunResult>;
 }
 
 export type InstallerMethod = keyof InstallerBackend;
 /** Methods that stream progress events while they run. */
-export const STREAMING_METHODS = ['apply', 'resume', 'rollback', 'applyMigration', 'resumeMigration', 'runSiteOperation'] as const;
+export const STREAMING_METHODS = ['apply', 'resume', 'rollback', 'applyMigration', 'resumeMigration', 'runSiteOperation', 'applyDbPrepare'] as const;
 export type StreamingMethod = (typeof STREAMING_METHODS)[number];
 
 /** The request payload of a method (undefined for methods without one). */
@@ -236,6 +255,11 @@ export const requestSchemas = {
   planSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema }).strict(),
   runSiteOperation: z.object({ settings: settingsPayload, operation: siteOperationInputSchema, planId: z.string().min(1).max(200) }).strict(),
   siteSettings: settingsRequest,
+  siteBackup: z
+    .object({ settings: settingsPayload, action: z.enum(['plan-backup', 'backup', 'plan-restore', 'restore']), dir: z.string().min(1).max(4096), passphrase: z.string().min(1, 'the passphrase is required').max(1024) })
+    .strict(),
+  planDbPrepare: settingsRequest,
+  applyDbPrepare: z.object({ planId: z.string().min(1).max(200), settings: settingsPayload }).strict(),
 } as const satisfies { readonly [M in InstallerMethod]: z.ZodType };
 
 /** Every method name, in a stable order. */

@@ -28,7 +28,7 @@ export const secretSchema = z.union([
 export type Secret = z.infer<typeof secretSchema>;
 
 /** The names under which secrets are referred to in plans and journals. */
-export const SECRET_NAMES = ['database.password', 'database.superuserPassword', 'serviceAccount.password', 'cluster.siteKey'] as const;
+export const SECRET_NAMES = ['database.password', 'database.superuserPassword', 'serviceAccount.password', 'cluster.siteKey', 'licence.key'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const hostnameRegex = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -107,6 +107,14 @@ const settingsObject = z
         listener: listenerSchema.optional(),
         ssl: z.enum(DATABASE_SSL).default('disable'),
         /**
+         * The method of the pg_hba rules spsetup writes for the repository role: scram-sha-256, or
+         * the guide's md5 where the administrator asks for it (a new password is then stored as
+         * md5; one already stored as SCRAM-SHA-256 is kept, which md5 rules accept).
+         */
+        authMethod: z.enum(['scram-sha-256', 'md5']).default('scram-sha-256'),
+        /** With authMethod md5: store the role's password as SCRAM-SHA-256 all the same (md5 rules accept it, with SCRAM's exchange). */
+        scramPassword: z.boolean().optional(),
+        /**
          * Certificates for SSL. `certFile`/`keyFile`: the server's own (the product's exported
          * server.pem / server_key.pem, or the administrator's), checked before use; without them
          * spsetup makes a site CA and a server certificate. `caFile`: the CA that verify-full
@@ -153,6 +161,8 @@ const settingsObject = z
       .strict(),
     hostname: nonEmpty('host name').refine(isHost, { message: 'not a valid host name' }),
     startServices: z.boolean().default(true),
+    /** The site licence (a signed licence key), applied on the central node through the repository API (the guide: apply the site licence). */
+    licence: z.object({ key: secretSchema }).strict().optional(),
     plannedNodes: z.number().int().min(1, 'at least 1 node').max(MAX_NODES, `shared persistence supports at most ${MAX_NODES} nodes`),
     services: z
       .object({
@@ -172,6 +182,9 @@ export const settingsSchema = settingsObject.superRefine((s, ctx) => {
     }
     if (s.database.install === 'local' && s.database.superuserPassword === undefined) {
       ctx.addIssue({ code: 'custom', path: ['database', 'superuserPassword'], message: 'a local database needs a superuser password' });
+    }
+    if (s.database.scramPassword !== undefined && s.database.authMethod !== 'md5') {
+      ctx.addIssue({ code: 'custom', path: ['database', 'scramPassword'], message: 'scramPassword is for authMethod "md5" (with scram-sha-256 the password is always stored as SCRAM-SHA-256)' });
     }
     const tls = s.database.tls;
     if (tls && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {

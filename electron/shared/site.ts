@@ -31,11 +31,13 @@ export const siteActionSchema = z.discriminatedUnion('kind', [
       sslMode: z.enum(SSL_MODES, { message: `the SSL mode is one of ${SSL_MODES.join(', ')}` }).optional(),
       /** The repository role's new password (sealed with the site key before it leaves this node). */
       password: z.string().min(1, 'the password must not be empty').max(1024).refine((v) => !/[\u0000\r\n]/.test(v), { message: 'the password must not hold NUL, CR or LF' }).optional(),
+      /** The CA certificate (PEM) a VerifyCA/VerifyFull node trusts: written on each node, its path put in Root Certificate. */
+      rootCertificate: z.string().min(1).max(65536).refine((v) => /^-----BEGIN CERTIFICATE-----/m.test(v), { message: 'the root certificate is a PEM certificate' }).optional(),
       /** Restart the product services so they reconnect (default true). */
       restart: z.boolean().optional(),
     })
     .strict()
-    .refine((c) => c.host !== undefined || c.port !== undefined || c.sslMode !== undefined || c.password !== undefined, { message: 'set at least one of host, port, SSL mode, password' }),
+    .refine((c) => c.host !== undefined || c.port !== undefined || c.sslMode !== undefined || c.password !== undefined || c.rootCertificate !== undefined, { message: 'set at least one of host, port, SSL mode, password' }),
   z
     .object({ kind: z.literal('folders'), folders: z.object(Object.fromEntries(SITE_FOLDERS.map((n) => [n, folderPath.optional()])) as Record<SiteFolder, z.ZodOptional<typeof folderPath>>).strict() })
     .strict()
@@ -74,10 +76,21 @@ export interface SiteNodeInfo {
   readonly registered: boolean | null;
 }
 
+/** The certificate the repository database presents (issue 15: its expiry in the site's status). */
+export interface DatabaseCertificate {
+  readonly subject: string;
+  /** ISO instant the certificate ends. */
+  readonly notAfter: string;
+  /** Whole days left (negative once it has ended). */
+  readonly daysLeft: number;
+}
+
 export interface SiteStatus {
   /** The repository database, as "QSR on host:port". */
   readonly database: string;
   readonly nodes: readonly SiteNodeInfo[];
+  /** Absent when the server does not use SSL or its certificate could not be read. */
+  readonly databaseCertificate?: DatabaseCertificate;
 }
 
 /** What an operation will do on one node. */

@@ -7,7 +7,7 @@
  * Used wherever root works in a folder that the service account, its group or the GUI user can
  * write (docs/security.md lists those places).
  */
-import { constants, existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +32,51 @@ export function sameFile(a: FileId, b: FileId): boolean {
 /** Opens a file for reading without following a final link (ELOOP when it is one); O_NONBLOCK so a planted FIFO cannot hang root. */
 export function openNoFollow(filePath: string): Promise<FileHandle> {
   return open(filePath, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+}
+
+/** Whether folders are held open as descriptors (Linux, through /proc/self/fd); elsewhere names are joined to paths. */
+export const DIRS_BY_HANDLE = byHandle;
+
+/** A directory opened synchronously (Linux only): its descriptor and identity. Close `fd` with closeSync. */
+export interface SyncDir {
+  readonly fd: number;
+  readonly id: FileId;
+}
+
+/**
+ * The synchronous DirHandle.open, for loops over many folders where each thread-pool round trip
+ * costs more than the call (see copy/copy-small-file.ts): the same refusals, the same messages.
+ * Only where DIRS_BY_HANDLE holds.
+ */
+export function openDirSync(dirPath: string, expected?: FileId, shownAs = dirPath): SyncDir {
+  if (!byHandle) throw new Error('openDirSync needs /proc/self/fd');
+  let fd: number;
+  try {
+    fd = openSync(dirPath, constants.O_RDONLY | DIRECTORY | NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(dirPath);
+      } catch {
+        st = undefined;
+      }
+      throw linkRefused(shownAs, st);
+    }
+    throw err;
+  }
+  const st = fstatSync(fd);
+  if (expected && !sameFile(st, expected)) {
+    closeSync(fd);
+    throw swapped(shownAs);
+  }
+  return { fd, id: { dev: st.dev, ino: st.ino } };
+}
+
+/** A path to `name` inside a folder opened with openDirSync. */
+export function atFd(fd: number, name: string): string {
+  return `/proc/self/fd/${fd}/${name}`;
 }
 
 /** An open directory; `at(name)` is a path that resolves through the handle. */

@@ -118,6 +118,7 @@ export class PosixFiles implements Files {
       throw new UserError('conflict', `Cannot create folder ${path}: a file with that name exists.`, 'Remove or rename the file, or choose another folder.');
     }
     if (!existing) await onPath(path, () => makeDir(path), 'create the folder');
+    else if ((await lstat(path)).isSymbolicLink()) throw linkRefused(path);
     if (access) await this.setAccess(path, access);
   }
 
@@ -130,9 +131,9 @@ export class PosixFiles implements Files {
     await onPath(path, () => this.applyAccess(path, access.mode, ids, recursive, true), 'set the permissions of');
   }
 
-  /** Mode, owner and group all apply here (grants are Windows'). */
+  /** Mode, owner and group (grants are Windows'). */
   managedAccess(access: Access): Access {
-    return access;
+    return { mode: access.mode, owner: access.owner, group: access.group };
   }
 
   /** Mode and owner as given; an owner that does not exist yet is not compared (the plan creates it first). */
@@ -142,6 +143,15 @@ export class PosixFiles implements Files {
     if (access.mode !== undefined && (s.mode & 0o7777) !== access.mode) return false;
     const owner = access.owner ? await this.processes.lookupUser(access.owner) : undefined;
     return !owner || s.uid === owner.uid;
+  }
+
+  /** `owner root, group root, mode 0755` (ids where NSS has no name). */
+  async describeAccess(path: string): Promise<string> {
+    const s = await lstat(path);
+    if (s.isSymbolicLink()) throw linkRefused(path);
+    const owner = (await this.processes.lookupUserName(s.uid)) ?? `uid ${s.uid}`;
+    const group = (await this.lookupGroupName(s.gid)) ?? `gid ${s.gid}`;
+    return `owner ${owner}, group ${group}, mode ${formatMode(s.mode)}`;
   }
 
   /** Creates and deletes a probe file in `dir` as `account` (via runuser when it is another account). */
@@ -218,6 +228,11 @@ export class PosixFiles implements Files {
     return Number.isInteger(gid) ? { gid } : undefined;
   }
 
+  private async lookupGroupName(gid: number): Promise<string | undefined> {
+    const res = await this.processes.run('getent', ['group', '--', String(gid)], { allowFailure: true, timeoutMs: 15_000 });
+    return res.code === 0 ? (res.stdout.split(':')[0] || undefined) : undefined;
+  }
+
   private async applyAccess(path: string, mode: number | undefined, ids: { uid?: number; gid?: number }, recursive: boolean, top: boolean): Promise<void> {
     const s = await lstat(path);
     if (ids.uid !== undefined || ids.gid !== undefined) await lchown(path, ids.uid ?? -1, ids.gid ?? -1);
@@ -282,4 +297,14 @@ async function removeStaleTemps(dir: string, name: string): Promise<void> {
   for (const entry of entries) {
     if (entry.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(entry.slice(prefix.length))) await rm(join(dir, entry), { force: true });
   }
+}
+
+/** A folder that is a link: whoever made the link chose what root would re-own or re-mode. */
+function linkRefused(path: string): UserError {
+  return new UserError('conflict', `${path} is a link, not a folder: spsetup does not change a folder's owner or mode through a link.`, 'Replace the link by a folder (or name the folder it points to), then try again.');
+}
+
+/** Permission bits as four octal digits (0755, 2770). */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
 }

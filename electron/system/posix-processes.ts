@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
 import { UserError } from '../shared/errors.js';
+import { accountEnv, runuserTarget } from './child-env.js';
 import { maskSecrets } from './mask-secrets.js';
 import type { ExecOptions, ExecResult, Processes } from './types.js';
 
@@ -26,7 +27,10 @@ export class PosixProcesses implements Processes {
     const name = basename(file);
     const secrets = options.secrets ?? [];
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-    const raw = await spawnCaptured(cmd, argv, options, timeoutMs);
+    // A child running as another account gets that account's minimal environment, never ours.
+    const account = options.user ?? runuserTarget(file, args);
+    const env = account !== undefined ? accountEnv(account, (await this.lookupUser(account))?.home, options.env) : buildEnv(options.env);
+    const raw = await spawnCaptured(cmd, argv, { ...options, env }, timeoutMs);
     if (raw.kind === 'missing') {
       throw new UserError('not-found', `Command not found: ${name}`, `Install ${name} or check the PATH.`);
     }
@@ -124,11 +128,11 @@ function buildEnv(env: ExecOptions['env']): NodeJS.ProcessEnv | undefined {
  * spawn without a shell, in its own process group so a timeout kills the whole tree (runuser and
  * its child), and registered with the reaper so the tree dies with the installer too.
  */
-function spawnCaptured(cmd: string, argv: string[], options: ExecOptions, timeoutMs: number): Promise<RawResult> {
+function spawnCaptured(cmd: string, argv: string[], options: Omit<ExecOptions, 'env'> & { readonly env: NodeJS.ProcessEnv | undefined }, timeoutMs: number): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, {
       cwd: options.cwd,
-      env: buildEnv(options.env),
+      env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
       shell: false,

@@ -41,10 +41,12 @@ export interface Files {
   backup(path: string, backupDir: string): Promise<string | undefined>;
   ensureDir(path: string, access?: Access): Promise<void>;
   setAccess(path: string, access: Access, recursive?: boolean): Promise<void>;
-  /** The part of `access` this platform gives a path a plan manages (POSIX: all of it; Windows: the grants). */
+  /** The part of `access` this platform gives a path a plan manages (POSIX: mode, owner and group; Windows: the grants). */
   managedAccess(access: Access): Access;
   /** Whether `path` already has `access` as this platform compares it (POSIX: mode and owner; Windows: the ACL holds every grant). */
   accessSatisfies(path: string, access: Access): Promise<boolean>;
+  /** The access `path` has now, in words for a plan (POSIX: owner, group and mode; Windows: the ACL's entries). */
+  describeAccess(path: string): Promise<string>;
   /** Whether `account` can create and delete a file in `dir` (tested for real). */
   canWrite(dir: string, account?: string): Promise<boolean>;
   remove(path: string): Promise<void>;

@@ -155,7 +155,7 @@ export async function walkToReady(page: Page, o: FlowOptions): Promise<void> {
 
 /** Presses Install and waits for Finished (or a failure). */
 export async function installToFinished(page: Page, shot: (name: string) => Promise<void> = async () => undefined): Promise<void> {
-  await page.getByRole('button', { name: 'Install' }).click();
+  await page.getByRole('button', { name: 'Install', exact: true }).click();
   await expect(page.locator('main h1')).toHaveText(/Installing|Finished/);
   await shot('installing');
   await expect(page.locator('main h1')).toHaveText('Finished', { timeout: 180_000 });

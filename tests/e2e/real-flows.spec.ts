@@ -167,7 +167,7 @@ test('(a, d, f) create a cluster with a local database, every screen, to Finishe
   };
   await page.goto(node.url);
   await walkToReady(page, { mode: 'create', dbInstall: 'local', hostname: node.spec.address, ipRanges: `127.0.0.1/32, ${subnet}.0/24`, onScreen });
-  await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Install', exact: true })).toBeEnabled();
   const settings = captured.settings();
   const shown = captured.result();
   expect(settings).toBeDefined();
@@ -180,7 +180,8 @@ test('(a, d, f) create a cluster with a local database, every screen, to Finishe
   const printed = JSON.parse(cli.stdout) as { plan: Plan };
   expect(shownSteps(shown.plan)).toEqual(shownSteps(printed.plan));
   expect(shown.plan.id).toBe(printed.plan.id);
-  // ... and the page lists exactly those steps, in that order.
+  // ... and the page lists exactly those steps, in that order (all of them once "changes only" is off).
+  await page.getByLabel('Show changes only').uncheck();
   const listed = await page.locator('ol.plan > li').evaluateAll((lis) => lis.map((li) => li.querySelector('strong')?.textContent?.trim() ?? ''));
   expect(listed).toEqual(printed.plan.steps.map((s) => s.title));
 
@@ -267,10 +268,13 @@ test('(c) keyboard only: the create flow again, to Finished (an unchanged re-run
   await typeInto(page, /^Host name$/, node.spec.address, true);
   await enterNext(page, 'Ready to install');
   await expect(page.getByRole('heading', { name: /Planned steps/ })).toBeVisible({ timeout: 60_000 });
-  // Nothing changed since the create test: every step is a no-op.
+  // Nothing changed since the create test: every step is a no-op, so "changes only" lists none.
+  await expect(page.getByText(/^0 of \d+ steps change something/)).toBeVisible();
+  await expect(page.locator('ol.plan > li')).toHaveCount(0);
+  await page.getByLabel('Show changes only').uncheck();
   await expect(page.locator('ol.plan .action').first()).toBeVisible();
   const actions = await page.locator('ol.plan .action').allTextContents();
-  expect(actions.filter((a) => a !== 'noop'), 'steps that would change something on an unchanged re-run').toEqual([]);
+  expect(actions.filter((a) => a !== 'no change'), 'steps that would change something on an unchanged re-run').toEqual([]);
   // Ready offers the bundle export too (the Finished screen's is exercised in (h)).
   await expect(page.getByRole('region', { name: 'Export settings bundle' }).getByRole('button', { name: 'Export settings bundle' })).toBeEnabled();
   await tabTo(page, /^Install$/);
@@ -322,7 +326,7 @@ test('(e) a wrong database password is caught by Test connection and by prefligh
   const preflight = page.locator('.check.failed').filter({ hasText: /password/i }).first();
   await expect(preflight).toBeVisible();
   await expect(preflight).toContainText('What to do:');
-  await expect(page.getByRole('button', { name: 'Install' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Install', exact: true })).toBeDisabled();
   await expectNoSecretsShown(page);
   await axeScan(page);
   await shot('ready');
@@ -469,7 +473,7 @@ test('(b) join from the bundle exported on A: a wrong passphrase refused and not
   await expect(page.locator('main h1')).toHaveText('Ready to install');
   await expect(page.getByRole('heading', { name: /Planned steps/ })).toBeVisible({ timeout: 60_000 });
   await onScreen('ready');
-  await expect(page.getByRole('button', { name: 'Install' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Install', exact: true })).toBeEnabled();
   installedB = captured.settings();
   expect(installedB).toMatchObject({
     cluster: { mode: 'join' },

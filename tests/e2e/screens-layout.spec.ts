@@ -79,7 +79,7 @@ test('join flow, import bundle, wrong password, failure view (fake back end)', a
   await page.getByLabel('Host name').fill('node2.example.test');
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: /Planned steps/ })).toBeVisible();
-  await page.getByRole('button', { name: 'Install' }).click();
+  await page.getByRole('button', { name: 'Install', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
   await expect(page.getByRole('alert').getByText('did not become ready')).toBeVisible();
   await shot('installing-failed');

@@ -4,6 +4,7 @@
  * field exits 2 naming the field. One central node (local database) in namespace A serves all cases;
  * the joining node runs in namespace B.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import {
   type NodeDirs,
 } from '../support/cluster.js';
 import { diffSnapshots, takeSnapshot } from '../support/snapshot.js';
+import { getManifest } from '../../electron/product/index.js';
 
 const skip = clusterSkipReason();
 
@@ -160,11 +162,39 @@ describe.skipIf(skip)(`bad input stops the install and changes nothing${skip ? `
     }
   });
 
+  it.skipIf(!existsSync(NFT))('the central node\'s certificate distribution port blocked between the namespaces (nftables)', async () => {
+    const distribution = getManifest('reference').registration!.distributionPort;
+    // First the same join passes this check: the block below is what makes it fail.
+    const plan = await runCli(['plan', '--settings', await writeSettings(b.settingsFile, joinSettings())], { netns: nsB, timeoutMs: 60_000 });
+    expect(plan.stdout).toContain(`${ipA}:${distribution} (certificate distribution)`);
+    expect(plan.stdout).not.toContain('cannot reach');
+    // A's firewall drops B's packets to that port only, as a host firewall would.
+    await nft(nsA, `table inet spsetup_test { chain input { type filter hook input priority 0; policy accept; ip saddr ${ipB} tcp dport ${distribution} drop; }; }`);
+    try {
+      const out = await expectRefused(joinSettings(), 3);
+      expect(out).toContain(`This node cannot reach ${ipA}:${distribution} (certificate distribution) within 4 s.`);
+      expect(out).toContain(`Open TCP port ${distribution} on ${ipA} for ${ipB}`);
+      // Only the blocked port is named: the API and database ports answered.
+      expect(out).not.toMatch(/cannot reach [^\n]*(repository API|repository database)/);
+    } finally {
+      await nft(nsA, 'delete table inet spsetup_test');
+    }
+  });
+
   it('a malformed settings field exits 2 naming the field', async () => {
     const out = await expectRefused(joinSettings({ database: { port: 'four-four-three-two' } }), 2);
     expect(out).toContain('database.port');
   });
 });
+
+const NFT = '/usr/sbin/nft';
+
+/** Loads an nftables ruleset (or command) inside a namespace. */
+async function nft(ns: string, rules: string): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('ip', ['netns', 'exec', ns, NFT, '-f', '-'], { input: `${rules}\n`, encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`nft in ${ns} failed: ${r.stderr}`);
+}
 
 /** Listens on a TCP port inside a namespace until released (a child node process). */
 async function holdPortInNetns(ns: string, port: number): Promise<{ release(): void }> {

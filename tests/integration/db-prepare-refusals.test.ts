@@ -77,8 +77,9 @@ describe.skipIf(skip)(`db prepare refusals change nothing${skip ? ` (skipped: ${
   it('a restart that fails (no listen address can be bound) takes back the settings, pg_hba.conf, role and database', async () => {
     const s = await server();
     const before = await snapshotServer(s, files(s));
-    // An address of the LAN that no namespace has: the restarted server cannot listen anywhere.
-    const r = await run(s, {}, { listenAddresses: [`${lan.subnet}.99`] });
+    // A host name that does not resolve (an address this server lacks is refused before any change,
+    // see below): the restarted server cannot listen anywhere.
+    const r = await run(s, {}, { listenAddresses: ['nowhere.invalid'] });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
     expect(r.stdout).toMatch(/what this run changed was taken back \(database-access, database-owner\)/);
     const after = await snapshotServer(s, files(s));
@@ -86,6 +87,15 @@ describe.skipIf(skip)(`db prepare refusals change nothing${skip ? ` (skipped: ${
     const { started: _a, ...gotRest } = after;
     expect(gotRest).toEqual(wantRest);
     expect(await psqlAsOwner(s, 'SELECT count(*) FROM pg_settings WHERE pending_restart')).toBe('0');
-    expect(await readFile(s.confPath, 'utf8')).not.toContain(`${lan.subnet}.99`);
+    expect(await readFile(s.confPath, 'utf8')).not.toContain('nowhere.invalid');
+  });
+
+  it('a listen address this server does not have: exit 3 naming it, before any change', async () => {
+    const s = await server();
+    const before = await snapshotServer(s, files(s));
+    const r = await run(s, {}, { listenAddresses: [`${lan.subnet}.99`] });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`listen_addresses names ${lan.subnet.replace(/\./g, '\\.')}\\.99, which is not an address of this server .*Nothing was changed`));
+    expect(await snapshotServer(s, files(s))).toEqual(before);
   });
 });

@@ -13,6 +13,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReferenceConfig, REFERENCE_CONFIG_FILE, type ReferenceProductConfig } from '../../electron/product/reference/config.js';
 import { formatConnectionString } from '../../electron/shared/connection-string.js';
+import { licenceStep } from '../../electron/features/registration/licence-step.js';
+import { referenceManifest } from '../../electron/product/reference/manifest.js';
+import { createPosixSystem } from '../../electron/system/system.js';
 import type { PgConnection } from '../../electron/system/postgres/client.js';
 import { freePort, startTestServer, type TestServer } from '../support/pg-server.js';
 import { stageReferenceProgramsIn } from '../support/reference-media.js';
@@ -232,6 +235,31 @@ describe('the reference repository API', () => {
     expect((await http(apiPorts.certificateSetup, 'POST', '/certificateSetup', { password })).status).toBe(409);
     expect((await db.query<{ redeemed: boolean }>('SELECT redeemed_at IS NOT NULL AS redeemed FROM qrs_node_registrations'))[0]?.redeemed).toBe(true);
     expect((await qrs('POST', `/qrs/serverNodeRegistration/start/${String(((await qrs('GET', "/qrs/serverNodeConfiguration?filter=hostName eq 'localhost'")).body as { id: string }[])[0]!.id)}`)).status).toBe(400);
+  });
+
+  it('the licence step applies a signed licence key once: planned, applied, then nothing to do; a bad key is refused before any call', async () => {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const key = `${b64({ alg: 'RS512' })}.${b64({ jti: 'j', license: '9999000000002782' })}.c2ln`;
+    const sys = createPosixSystem();
+    const params = licenceStep.params.parse({ hostname: 'localhost', dataDir: central.config.dataDir, registration: { ...referenceManifest.registration!, apiPort: apiPorts.qrs }, keySecret: 'licence.key' });
+    const logged: string[] = [];
+    const ctx = (value: string) => ({ sys, stateDir: tmp.path, signal: new AbortController().signal, secret: () => value, log: (m: string) => void logged.push(m), progress: () => undefined });
+    expect((await qrs('GET', '/qrs/license')).status).toBe(204);
+    await expect(licenceStep.check(params, ctx('not-a-key'))).rejects.toThrow(/licence.key is not a signed licence key/);
+    expect((await qrs('GET', '/qrs/license')).status).toBe(204);
+    expect(await licenceStep.check(params, ctx(key))).toEqual({ action: 'create', summary: 'Apply licence 9999000000002782 through the repository API' });
+    await licenceStep.apply(params, ctx(key));
+    await licenceStep.verify(params, ctx(key));
+    const licence = await qrs('GET', '/qrs/license');
+    expect(licence.body).toMatchObject({ serial: '9999 0000 0000 2782', key });
+    expect((await licenceStep.check(params, ctx(key))).action).toBe('noop');
+    expect(logged.join('\n')).not.toContain(key);
+    // Another licence replaces it.
+    const other = `${b64({ alg: 'RS512' })}.${b64({ jti: 'k', license: '0000650077516278' })}.c2ln`;
+    expect((await licenceStep.check(params, ctx(other))).action).toBe('update');
+    await licenceStep.apply(params, ctx(other));
+    expect((await qrs('GET', '/qrs/license')).body).toMatchObject({ serial: '0000 6500 7751 6278' });
+    expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM qrs_licenses'))[0]?.n).toBe('1');
   });
 
   it('the set-up endpoint listens on 127.0.0.1 only', async () => {

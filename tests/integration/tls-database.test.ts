@@ -180,6 +180,39 @@ describe.skipIf(skip)(`database traffic encryption${skip ? ` (skipped: ${skip})`
     expect(finished.filter((l) => / changed:/.test(l))).toEqual([]);
   });
 
+  it('db prepare renews a certificate near its end and the server serves the new one at once (it reloads)', async () => {
+    // A 5-day certificate from the site CA installed and served: db prepare renews below 30 days left.
+    const ca = { certPem: await readFile(caFile(), 'utf8'), keyPem: await readFile(join(dbDirs.stateDir, 'tls', 'ca.key'), 'utf8') };
+    const short = await issueServerCert({ ca, names: [ipDb], validDays: 5 });
+    const owner = (await stat(server.dataDir)).uid;
+    for (const [name, text] of [['server_key.pem', short.keyPem], ['server.pem', short.certPem]] as const) {
+      await writeFile(join(server.dataDir, name), text, { mode: 0o600 });
+      await execBounded('chown', [String(owner), join(server.dataDir, name)]);
+    }
+    const reload = async () => {
+      const c = await server.connect();
+      try {
+        await c.query('SELECT pg_reload_conf()');
+      } finally {
+        await c.close();
+      }
+    };
+    await reload();
+    const servedEnd = async () => {
+      const out = (await execBounded('ip', ['netns', 'exec', nsC, 'sh', '-c', `openssl s_client -starttls postgres -connect ${ipDb}:${server.port} </dev/null 2>/dev/null | openssl x509 -noout -enddate`])).stdout.trim();
+      return new Date(out.replace(/^notAfter=/, '')).getTime() - Date.now();
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await servedEnd()) > 6 * 86_400_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await servedEnd(), 'the 5-day certificate is served before db prepare').toBeLessThan(6 * 86_400_000);
+    const r = await runCli(['db', 'prepare', '--settings', await writeSettings(dbDirs.settingsFile, prepareSettings())], { netns: nsDb, timeoutMs: 120_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/Make a server certificate .*\(the installed one ends \d{4}-\d{2}-\d{2}\)/);
+    // Only the certificate changed (no setting to reload for): the server must present the new one now, without our reload.
+    expect(await servedEnd(), 'the new certificate is served right after db prepare').toBeGreaterThan(800 * 86_400_000);
+    expect((await psql(`host=${ipDb} sslmode=verify-full sslrootcert=${caFile()}`)).stdout.trim()).toBe('1');
+  });
+
   it('from another namespace: a non-SSL login is refused, SSL works (TLS 1.2+), verify-full checks the CA and the host name', async () => {
     const plain = await psql(`host=${ipDb} sslmode=disable`);
     expect(plain.code).not.toBe(0);

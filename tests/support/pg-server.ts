@@ -52,9 +52,12 @@ export interface TestServer {
 }
 
 const running = new Set<TestServer>();
-afterAll(async () => {
-  for (const s of [...running]) await s.stop();
-});
+// Benchmarks use these servers outside vitest (no suite to hook into); they stop theirs themselves.
+if (process.env['VITEST']) {
+  afterAll(async () => {
+    for (const s of [...running]) await s.stop();
+  });
+}
 
 /** Starts a fresh server; stop() (or the file's afterAll) removes everything. */
 export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {

@@ -66,7 +66,7 @@ export async function dbReplicationCommand(argv: readonly string[], io: CommandI
           ? await prepareRejoin(settings, sys, io.env)
           : await prepareStandby(settings, sys, io.env);
   if (values.plan) {
-    io.out(renderPlan(prepared.plan));
+    io.out(values.json ? JSON.stringify({ plan: prepared.plan }, null, 2) : renderPlan(prepared.plan));
     return ExitCode.ok;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -5,7 +5,8 @@ import { loadSettingsFile } from '../../features/installer/load-settings.js';
 import type { Settings } from '../../shared/settings.js';
 import { parseCommand, required } from '../args.js';
 import { composeContext } from '../../app/compose.js';
-import { renderPlan, renderPreflight, renderRollbackPlan, renderSummary } from '../render.js';
+import { renderRollbackPlan, renderSummary } from '../render.js';
+import { showPlan } from '../show-plan.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
 import { ExitCode } from '../../shared/errors.js';
 import type { Reporter } from '../../features/installer/reporter.js';
@@ -14,6 +15,7 @@ import { openRunReporter, secretValues } from '../../app/run-reporter.js';
 import type { CommandIo } from './io.js';
 
 const common = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, silent: { type: 'boolean' } } as const;
+const withPlan = { ...common, plan: { type: 'boolean' } } as const;
 
 async function reporterFor(settings: Settings, command: string, logOption: string | undefined, io: CommandIo): Promise<Reporter> {
   const stateDir = layoutFor(settings, composeContext(settings, io.env)).stateDir;
@@ -33,15 +35,16 @@ function nextStep(result: RunResult, settings: Settings): string {
     : 'check the node in `spsetup status`; add it in the management console on the central node.';
 }
 
+/** The install plan of these settings, shown and not applied (`spsetup plan` and `spsetup install --plan`). */
+async function showInstallPlan(settings: Settings, json: boolean, io: CommandIo): Promise<number> {
+  return showPlan(io, await prepareInstall(settings, composeContext(settings, io.env)), { json });
+}
+
 /** spsetup plan --settings F [--json] */
 export async function planCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const usage = 'spsetup plan --settings FILE [--json]';
   const { values } = parseCommand(argv, common, usage);
-  const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
-  const prepared = await prepareInstall(settings, composeContext(settings, io.env));
-  if (values.json) io.out(JSON.stringify({ plan: prepared.plan, preflight: prepared.preflight }, null, 2));
-  else io.out(`${renderPlan(prepared.plan)}\n\n${renderPreflight(prepared.preflight)}`);
-  return prepared.preflight.every((c) => c.ok) ? ExitCode.ok : ExitCode.preflightFailed;
+  return showInstallPlan(await loadSettingsFile(required(values.settings, 'settings', usage)), Boolean(values.json), io);
 }
 
 /** Installs a node from prepared settings (used by `install` and the bundle's silent install). */
@@ -61,23 +64,27 @@ export async function installWithSettings(settings: Settings, options: { log?: s
   });
 }
 
-/** spsetup install --settings F [--yes] [--silent] [--log FILE] */
+/** spsetup install --settings F [--yes] [--silent] [--log FILE]; --plan [--json] is `spsetup plan`. */
 export async function installCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup install --settings FILE [--yes] [--silent] [--log FILE]';
-  const { values } = parseCommand(argv, common, usage);
+  const usage = 'spsetup install --settings FILE [--plan [--json]] [--yes] [--silent] [--log FILE]';
+  const { values } = parseCommand(argv, withPlan, usage);
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
+  if (values.plan) return showInstallPlan(settings, Boolean(values.json), io);
   return installWithSettings(settings, { ...(values.log ? { log: values.log } : {}), yes: Boolean(values.yes), silent: Boolean(values.silent) }, io);
 }
 
 /** spsetup resume|rollback --settings F [--log FILE]; rollback --plan shows what it would undo. */
 export function continueCommand(mode: 'resume' | 'rollback') {
   return async (argv: readonly string[], io: CommandIo): Promise<number> => {
-    const usage = `spsetup ${mode} --settings FILE [--log FILE]${mode === 'rollback' ? ' [--plan]' : ''}`;
-    const { values } = parseCommand(argv, mode === 'rollback' ? { ...common, plan: { type: 'boolean' } } : common, usage);
+    const usage = `spsetup ${mode} --settings FILE [--log FILE]${mode === 'rollback' ? ' [--plan [--json]]' : ''}`;
+    const { values } = parseCommand(argv, mode === 'rollback' ? withPlan : common, usage);
     const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
     const ctx = composeContext(settings, io.env);
     if ('plan' in values && values.plan) {
-      io.out(renderRollbackPlan(previewRollback(settings, ctx)));
+      const items = previewRollback(settings, ctx);
+      // The journal's undo records stay out: what a script needs is which step, and whether it can be undone.
+      if (values.json) io.out(JSON.stringify(items.map((i) => ({ planId: i.planId, stepId: i.step.id, title: i.step.title, ...(i.cannot ? { cannot: i.cannot } : {}), ...(i.undoneWith ? { undoneWith: i.undoneWith } : {}) })), null, 2));
+      else io.out(renderRollbackPlan(items));
       return ExitCode.ok;
     }
     refuseInstallContinueAfterMigration(layoutFor(settings, ctx).stateDir, mode);

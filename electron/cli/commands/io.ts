@@ -6,4 +6,5 @@ export interface CommandIo {
   readonly interactive: boolean;
 }
 
-export type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
+/** argv: the words after the top-level name; path: the sub-command words the grammar (commander) matched, e.g. ['ssl', 'enable']. */
+export type Command = (argv: readonly string[], io: CommandIo, path: readonly string[]) => Promise<number>;

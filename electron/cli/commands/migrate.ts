@@ -1,5 +1,5 @@
 /** `spsetup migrate plan | run | resume`: the guide's upgrade to shared persistence, as a plan applied through the engine. */
-import { ExitCode, UserError } from '../../shared/errors.js';
+import { UserError } from '../../shared/errors.js';
 import { applyPrepared, exitFor } from '../apply-prepared.js';
 import type { RunResult } from '../../engine/runner.js';
 import { composeContext } from '../../app/compose.js';
@@ -8,13 +8,14 @@ import { openRunReporter } from '../../app/run-reporter.js';
 import { applyMigration, hasUnfinishedMigration, migrationStateDir, prepareMigration, resumeMigration } from '../../features/migration/migration.js';
 import { loadMigrationFile, type MigrationFile } from '../../features/migration/migration-settings.js';
 import { parseCommand, required } from '../args.js';
-import { renderPlan, renderPreflight, renderSummary } from '../render.js';
+import { renderSummary } from '../render.js';
+import { showPlan } from '../show-plan.js';
 import type { CommandIo } from './io.js';
 import type { InstallerContext } from '../../features/installer/installer.js';
 import type { Settings } from '../../shared/settings.js';
 
-const options = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' } } as const;
-const USAGE = 'spsetup migrate plan|run|resume --settings FILE [--yes] [--log FILE] [--json]';
+const options = { settings: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, plan: { type: 'boolean' } } as const;
+const USAGE = 'spsetup migrate plan --settings FILE [--json]\nspsetup migrate run --settings FILE [--plan [--json]] [--yes] [--log FILE]\nspsetup migrate resume --settings FILE [--log FILE]';
 
 function reporterFor(file: MigrationFile, command: string, logOption: string | undefined, io: CommandIo): Reporter {
   return openRunReporter({ stateDir: migrationStateDir(file), label: `migrate-${command}`, secrets: [], ...(logOption ? { extraLog: logOption } : {}), out: io.out });
@@ -48,14 +49,12 @@ export async function migrateCommand(argv: readonly string[], io: CommandIo): Pr
   const { values } = parseCommand(rest, options, USAGE);
   const file = await loadMigrationFile(required(values.settings, 'settings', USAGE));
   const ctx = contextFor(file, io);
-  if (sub === 'resume' || (sub === 'run' && hasUnfinishedMigration(file))) return resume(file, ctx, values.log, io);
+  // `migrate run --plan` is `migrate plan`: the same plan, printed by the same code.
+  const planOnly = sub === 'plan' || (sub === 'run' && values.plan === true);
+  if (!planOnly && (sub === 'resume' || hasUnfinishedMigration(file))) return resume(file, ctx, values.log, io);
   const prepared = await prepareMigration(file, ctx);
   const header = `Detected: ${prepared.detected.title} (release ${prepared.detected.release} -> ${prepared.detected.currentRelease})`;
-  if (sub === 'plan') {
-    if (values.json) io.out(JSON.stringify({ scenario: prepared.detected.scenario, plan: prepared.plan, preflight: prepared.preflight }, null, 2));
-    else io.out(`${header}\n\n${renderPlan(prepared.plan)}\n\n${renderPreflight(prepared.preflight)}`);
-    return prepared.preflight.every((c) => c.ok) ? ExitCode.ok : ExitCode.preflightFailed;
-  }
+  if (planOnly) return showPlan(io, prepared, { json: Boolean(values.json), header, extra: { scenario: prepared.detected.scenario } });
   const reporter = openRunReporter({ stateDir: prepared.layout.stateDir, label: 'migrate-run', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });
   reporter.say(`spsetup migrate run: ${header}`);
   return applyPrepared({

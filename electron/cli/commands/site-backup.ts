@@ -13,13 +13,15 @@ import { openSite } from '../../features/site/site-client.js';
 import { planBackup, renderBackupPlan, runBackup } from '../../features/backup/site-backup.js';
 import { verifyBackup } from '../../features/backup/verify-backup.js';
 import { planRestore, renderRestorePlan, runRestore } from '../../features/backup/site-restore.js';
+import { backupPlanJson, restorePlanJson } from '../../features/backup/plan-json.js';
 import type { System } from '../../system/system.js';
 import { parseCommand, required } from '../args.js';
 import type { CommandIo } from './io.js';
 
 const USAGE = `spsetup site backup --settings F --out DIR --passphrase-file P [--plan] [--timeout SECONDS] [--json]
 spsetup site verify DIR --passphrase-file P [--json]
-spsetup site restore DIR --settings F --passphrase-file P [--plan] [--yes] [--save-current DIR2] [--timeout SECONDS]`;
+spsetup site restore DIR --settings F --passphrase-file P [--plan] [--yes] [--save-current DIR2] [--timeout SECONDS] [--json]
+With --json stdout holds one JSON document (the plan with --plan, else the result); the progress goes to stderr.`;
 
 const OPTIONS = {
   settings: { type: 'string' },
@@ -69,6 +71,10 @@ export async function siteBackupCommand(argv: readonly string[], io: CommandIo):
 
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
+/** Where the text goes: stdout, or stderr when stdout is kept for the JSON document. */
+const textOut = (values: Values, io: CommandIo) => (values.json ? io.err : io.out);
+const printJson = (io: CommandIo, doc: unknown) => io.out(JSON.stringify(doc, null, 2));
+
 async function backup(values: Values, io: CommandIo): Promise<number> {
   const settings = await loadSettingsFile(required(values.settings, 'settings', USAGE));
   const out = required(values.out, 'out', USAGE);
@@ -80,13 +86,18 @@ async function backup(values: Values, io: CommandIo): Promise<number> {
   const site = await openSite(settings, ctx);
   try {
     const plan = await planBackup(site, settings, ctx, out);
-    io.out(renderBackupPlan(plan));
+    const say = textOut(values, io);
+    if (values.plan && values.json) {
+      printJson(io, backupPlanJson(plan));
+      return ExitCode.ok;
+    }
+    say(renderBackupPlan(plan));
     if (values.plan) return ExitCode.ok;
-    const result = await runBackup(site, plan, settings, ctx, { passphrase, spsetupVersion: await spsetupVersion(ctx.sys), timeoutMs, log: io.out });
+    const result = await runBackup(site, plan, settings, ctx, { passphrase, spsetupVersion: await spsetupVersion(ctx.sys), timeoutMs, log: say });
     const m = result.manifest;
-    if (values.json) io.out(JSON.stringify({ outDir: result.outDir, downtimeMs: m.downtimeMs, database: { size: m.database.size, tables: m.database.tables.length }, share: { files: m.share.files.length, bytes: m.share.bytes } }));
-    io.out(`Backup complete in ${result.outDir}: database dump ${formatBytes(m.database.size)} (${m.database.tables.length} tables), share ${m.share.files.length} file(s) ${formatBytes(m.share.bytes)}; services were down for ${formatDuration(m.downtimeMs)}.`);
-    io.out(`Check it at any time with: spsetup site verify ${result.outDir} --passphrase-file P`);
+    if (values.json) printJson(io, { outDir: result.outDir, downtimeMs: m.downtimeMs, database: { size: m.database.size, tables: m.database.tables.length }, share: { files: m.share.files.length, bytes: m.share.bytes } });
+    say(`Backup complete in ${result.outDir}: database dump ${formatBytes(m.database.size)} (${m.database.tables.length} tables), share ${m.share.files.length} file(s) ${formatBytes(m.share.bytes)}; services were down for ${formatDuration(m.downtimeMs)}.`);
+    say(`Check it at any time with: spsetup site verify ${result.outDir} --passphrase-file P`);
     return ExitCode.ok;
   } finally {
     await site.close();
@@ -122,12 +133,15 @@ async function restore(dir: string, values: Values, io: CommandIo): Promise<numb
     const saveDir = values['save-current'];
     const save = saveDir === undefined || plan.equal ? undefined : { plan: await planBackup(site, settings, ctx, saveDir), passphrase, spsetupVersion: await spsetupVersion(ctx.sys) };
     if (save && (save.plan.outDir === backup.dir || save.plan.incremental)) throw new UserError('invalid-input', `--save-current ${save.plan.outDir} must be a new or empty folder.`, 'Give a folder that holds no backup.');
-    io.out(renderRestorePlan(plan, save?.plan.outDir));
+    const say = textOut(values, io);
+    if (values.json && (values.plan || plan.equal)) printJson(io, restorePlanJson(plan, save?.plan.outDir));
+    else say(renderRestorePlan(plan, save?.plan.outDir));
     if (values.plan || plan.equal) return ExitCode.ok;
     if (!values.yes) throw new UserError('invalid-input', "The restore overwrites the site's current database and share content and stops the services on every node: nothing was changed.", 'Read the plan above, then run the command again with --yes (and --save-current DIR to keep what it overwrites).');
-    const result = await runRestore(site, plan, settings, ctx, { timeoutMs, log: io.out, ...(save ? { save } : {}) });
-    io.out(`Restore complete: the database and ${backup.manifest.share.files.length} share file(s) equal the backup${result.droppedTables.length ? `; tables the backup did not hold were dropped: ${result.droppedTables.join(', ')}` : ''}; ${result.filesWritten} file(s) written, ${result.filesRemoved.length} removed; services were down for ${formatDuration(result.downtimeMs)}.`);
-    if (save) io.out(`What it overwrote is in ${save.plan.outDir} (verify it with the same passphrase).`);
+    const result = await runRestore(site, plan, settings, ctx, { timeoutMs, log: say, ...(save ? { save } : {}) });
+    if (values.json) printJson(io, { restored: true, droppedTables: result.droppedTables, filesWritten: result.filesWritten, filesRemoved: result.filesRemoved, downtimeMs: result.downtimeMs, ...(save ? { saveCurrent: save.plan.outDir } : {}) });
+    say(`Restore complete: the database and ${backup.manifest.share.files.length} share file(s) equal the backup${result.droppedTables.length ? `; tables the backup did not hold were dropped: ${result.droppedTables.join(', ')}` : ''}; ${result.filesWritten} file(s) written, ${result.filesRemoved.length} removed; services were down for ${formatDuration(result.downtimeMs)}.`);
+    if (save) say(`What it overwrote is in ${save.plan.outDir} (verify it with the same passphrase).`);
     return ExitCode.ok;
   } finally {
     await site.close();

@@ -19,6 +19,9 @@ import type { CommandIo } from './io.js';
 
 const USAGE = `spsetup site status --settings F [--json]
 spsetup site ssl status --settings F [--json]
+spsetup site ssl enable --settings NODE_SETTINGS --server-settings DB_SETTINGS [--timeout SECONDS]
+spsetup site ssl renew --server-settings DB_SETTINGS [--timeout SECONDS]
+spsetup site password rotate --settings F --password-file P [--timeout SECONDS]
 spsetup site services stop|start|restart --settings F [--nodes A,B] [--timeout SECONDS] [--json]
 spsetup site connection show --settings F [--nodes A,B] [--timeout SECONDS] [--json]
 spsetup site connection set --settings F [--host H] [--port N] [--ssl-mode M] [--password-file P] [--nodes A,B] [--no-restart] [--timeout SECONDS]
@@ -49,11 +52,12 @@ type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 const invalid = (message: string) => new UserError('invalid-input', message, `Usage:\n${USAGE}`);
 
 /** spsetup site <subcommand> ... */
-export async function siteCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  if (argv[0] === 'backup' || argv[0] === 'verify' || argv[0] === 'restore') return (await import('./site-backup.js')).siteBackupCommand(argv, io);
-  const { values, positionals } = parseCommand(argv, OPTIONS, USAGE);
-  const [group, action, ...rest] = positionals;
-  if (rest.length) throw invalid(`Unexpected argument "${rest[0]}".`);
+export async function siteCommand(argv: readonly string[], io: CommandIo, path: readonly string[]): Promise<number> {
+  const [group, action] = path;
+  if (group === 'backup' || group === 'verify' || group === 'restore') return (await import('./site-backup.js')).siteBackupCommand(argv, io);
+  const words = `${group} ${action}`;
+  if (words === 'ssl enable' || words === 'ssl renew' || words === 'password rotate') return (await import('./site-ssl.js')).siteSslCommand(argv, io, path);
+  const { values } = parseCommand(argv, OPTIONS, USAGE);
   const settings = await loadSettingsFile(required(values.settings, 'settings', USAGE));
   const ctx = composeContext(settings, io.env);
   if (group === 'status') return showStatus(await readSite(settings, ctx), values, io);
@@ -78,7 +82,8 @@ export async function siteCommand(argv: readonly string[], io: CommandIo): Promi
     ...(values.nodes !== undefined ? { nodes: values.nodes.split(',').map((n) => n.trim()).filter(Boolean) } : {}),
     ...(values.timeout !== undefined ? { timeoutSeconds: seconds(values.timeout) } : {}),
   });
-  const result = await runSiteOperation(settings, ctx, input, { onPlan: (plan) => io.out(renderSitePlan(plan)) });
+  // With --json stdout holds the outcomes alone; the plan shown first goes to stderr.
+  const result = await runSiteOperation(settings, ctx, input, { onPlan: (plan) => (values.json ? io.err : io.out)(renderSitePlan(plan)) });
   return report(result.outcomes, values, io);
 }
 
@@ -132,7 +137,8 @@ function parseEndpoints(text: string | undefined): { host: string; port: number 
   return out;
 }
 
-async function readPassword(path: string): Promise<string> {
+/** A password from a file (one trailing newline dropped); an unreadable or empty file is refused. */
+export async function readPassword(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw invalid(`Cannot read the password file ${path} (${err.code ?? 'error'}).`);
   });
@@ -147,6 +153,9 @@ function showStatus(status: SiteStatus, values: Values, io: CommandIo): number {
     return ExitCode.ok;
   }
   io.out(`Site in ${status.database}:`);
+  const cert = status.databaseCertificate;
+  if (cert) io.out(`  Database certificate ${cert.subject}: valid until ${cert.notAfter.slice(0, 10)} (${cert.daysLeft < 0 ? 'EXPIRED' : `${cert.daysLeft} days left`})${cert.daysLeft < 30 ? '; renew it: spsetup site ssl renew' : ''}`);
+  else io.out('  Database certificate: none (the server does not use SSL)');
   for (const n of status.nodes) {
     const seen = n.reachable ? `heartbeat ${formatDuration(n.heartbeatAgeMs)} ago` : `UNREACHABLE (last heartbeat ${formatDuration(n.heartbeatAgeMs)} ago)`;
     const registered = n.registered === null ? '' : n.registered ? '  registered' : '  NOT REGISTERED';

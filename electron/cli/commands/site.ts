@@ -31,16 +31,22 @@ export async function statusCommand(argv: readonly string[], io: CommandIo): Pro
 
 /** spsetup uninstall --settings F [--remove-data] [--plan] */
 export async function uninstallCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup uninstall --settings FILE [--remove-data] [--plan]';
-  const { values } = parseCommand(argv, { settings: { type: 'string' }, 'remove-data': { type: 'boolean' }, plan: { type: 'boolean' } }, usage);
+  const usage = 'spsetup uninstall --settings FILE [--remove-data] [--plan] [--json]';
+  const { values } = parseCommand(argv, { settings: { type: 'string' }, 'remove-data': { type: 'boolean' }, plan: { type: 'boolean' }, json: { type: 'boolean' } }, usage);
   const settings = await loadSettingsFile(required(values.settings, 'settings', usage));
   const ctx = composeContext(settings, io.env);
   const removeData = Boolean(values['remove-data']);
   if (values.plan) {
-    io.out(renderUninstallPlan(await planUninstall(settings, ctx, { removeData })));
+    const plan = await planUninstall(settings, ctx, { removeData });
+    io.out(values.json ? JSON.stringify(plan, null, 2) : renderUninstallPlan(plan));
     return ExitCode.ok;
   }
-  const report = await uninstallNode(settings, ctx, { removeData, log: io.out });
+  // With --json the progress lines go to stderr so that stdout is the report alone.
+  const report = await uninstallNode(settings, ctx, { removeData, log: values.json ? io.err : io.out });
+  if (values.json) {
+    io.out(JSON.stringify(report, null, 2));
+    return ExitCode.ok;
+  }
   io.out(`Removed services: ${report.removedServices.join(', ') || 'none'}.`);
   io.out(`Removed: ${report.removedPaths.join(', ') || 'nothing'}.`);
   io.out(`Kept: ${report.kept.join(', ')} (the shared folder is never touched${removeData ? '' : '; pass --remove-data to remove the local database and data folder'}).`);
@@ -49,8 +55,8 @@ export async function uninstallCommand(argv: readonly string[], io: CommandIo): 
 
 /** spsetup db prepare --settings F [--plan] [--yes] [--log FILE] */
 export async function dbCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const usage = 'spsetup db prepare --settings FILE [--plan] [--keep-plain] [--log FILE]';
-  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' }, plan: { type: 'boolean' }, 'keep-plain': { type: 'boolean' } }, usage);
+  const usage = 'spsetup db prepare --settings FILE [--plan [--json]] [--keep-plain] [--log FILE]';
+  const { values, positionals } = parseCommand(argv, { settings: { type: 'string' }, log: { type: 'string' }, yes: { type: 'boolean' }, plan: { type: 'boolean' }, json: { type: 'boolean' }, 'keep-plain': { type: 'boolean' } }, usage);
   if (positionals[0] !== 'prepare') {
     io.err(`Usage: ${usage}`);
     return ExitCode.invalidInput;
@@ -60,7 +66,7 @@ export async function dbCommand(argv: readonly string[], io: CommandIo): Promise
   // Facts, preflight and every step's check: a refusal here changed nothing (exit 2 or 3).
   const prepared = await prepareDatabaseServer(settings, ctx, { keepPlain: values['keep-plain'] === true });
   if (values.plan) {
-    io.out(renderPlan(prepared.plan));
+    io.out(values.json ? JSON.stringify({ plan: prepared.plan }, null, 2) : renderPlan(prepared.plan));
     return ExitCode.ok;
   }
   const reporter = openRunReporter({ stateDir: prepared.stateDir, label: 'db-prepare', secrets: [...prepared.secrets.values()], ...(values.log ? { extraLog: values.log } : {}), out: io.out });

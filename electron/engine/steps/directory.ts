@@ -32,7 +32,15 @@ async function lackingAccess(files: Files, p: Params): Promise<string[]> {
   return lacking;
 }
 
-const describeGrants = (p: Params) => (p.grants?.length ? `; grant ${p.grants.map((g) => `${g.principal}: ${g.rights}${g.inherit ? ' (inherited)' : ''}`).join(', ')}` : '');
+/** The access this platform gives the folders, in the words describeAccess uses: `owner spref, mode 0770` or the grants. */
+function describeWanted(access: Access): string {
+  const parts: string[] = [];
+  if (access.owner) parts.push(`owner ${access.owner}`);
+  if (access.group) parts.push(`group ${access.group}`);
+  if (access.mode !== undefined) parts.push(`mode ${access.mode.toString(8).padStart(4, '0')}`);
+  for (const g of access.grants ?? []) parts.push(`grant ${g.principal}: ${g.rights}${g.inherit ? ' (inherited)' : ''}`);
+  return parts.join(', ');
+}
 
 /** The `directory` step kind. */
 export const directoryStep = defineStepKind<typeof params, { files: Files }>({
@@ -47,9 +55,15 @@ export const directoryStep = defineStepKind<typeof params, { files: Files }>({
       if (!stat) missing.push(path);
       else if (stat.kind !== 'dir') throw new UserError('conflict', `${path} exists and is not a folder.`, 'Move it away or choose another folder.');
     }
-    if (missing.length) return { action: 'create', summary: `Create ${missing.join(', ')}${describeGrants(p)}`, basis };
+    // Every existing folder whose owner or mode apply changes is named with what it has now: a
+    // share sub-folder that is someone else's folder (a system folder, say) must not be re-owned unseen.
     const lacking = await lackingAccess(sys.files, p);
-    if (lacking.length) return { action: 'update', summary: `Set access on ${lacking.join(', ')}${describeGrants(p)}`, basis };
+    const wanted = describeWanted(accessOf(sys.files, p));
+    const parts: string[] = [];
+    if (missing.length) parts.push(`Create ${missing.join(', ')}${wanted ? ` (${wanted})` : ''}`);
+    const verb = accessOf(sys.files, p).owner ? 'Re-own' : 'Change the access of';
+    for (const path of lacking) parts.push(`${verb} ${path}: now ${await sys.files.describeAccess(path)}; becomes ${wanted}`);
+    if (parts.length) return { action: missing.length ? 'create' : 'update', summary: parts.join('; '), basis };
     return { action: 'noop', summary: `${p.paths.length === 1 ? p.paths[0] : `${p.paths.length} folders`} in place`, basis };
   },
   async apply(p, { sys }) {
@@ -66,7 +80,7 @@ export const directoryStep = defineStepKind<typeof params, { files: Files }>({
       if ((await sys.files.stat(path))?.kind !== 'dir') throw new UserError('verify-failed', `Folder ${path} is missing after creating it.`);
     }
     const lacking = await lackingAccess(sys.files, p);
-    if (lacking.length) throw new UserError('verify-failed', `${lacking.join(', ')} lack the planned access${describeGrants(p)}.`, 'Check the folder permissions, then resume.');
+    if (lacking.length) throw new UserError('verify-failed', `${lacking.join(', ')} lack the planned access (${describeWanted(accessOf(sys.files, p))}).`, 'Check the folder permissions, then resume.');
   },
   async undo(p, { sys }, record) {
     // Only folders this step created, deepest first; content (the share's) is never deleted unless asked.

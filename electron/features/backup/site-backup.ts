@@ -19,7 +19,7 @@ import { readSiteNodes, type SiteNode } from '../site/site-store.js';
 import { clientBinDir, connectLogin, dumpDatabase, EXCLUDED_SCHEMAS, type DbLogin } from './database.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DUMP_FILE, MANIFEST_FILE, SHARE_DIR, sealManifest, type ManifestBody } from './manifest.js';
 import { backupShare } from './share.js';
-import { startEverywhere, stopEverywhere } from './site-services.js';
+import { describeNotStarted, withServicesStopped } from './site-services.js';
 
 export const SHARE_JOURNAL = 'share.journal';
 
@@ -161,25 +161,11 @@ export async function runBackup(site: SiteSession, plan: BackupPlan, settings: S
   const out = plan.outDir;
   await sys.files.ensureDir(out, { mode: 0o700 });
   const hosts = plan.nodes.map((n) => n.hostname);
-  const stopped = await stopEverywhere(site, hosts, opts.timeoutMs, log);
-  const stoppedAt = Date.now();
-  let body: CapturedBody | undefined;
-  let failure: unknown;
-  try {
-    body = await captureSite(sys, plan, settings, ctx, { spsetupVersion: opts.spsetupVersion, log, startedAt });
-  } catch (err) {
-    failure = err;
-  }
-  const notStarted = await startEverywhere(site, stopped, opts.timeoutMs, log);
-  const downtimeMs = Date.now() - stoppedAt;
-  if (failure !== undefined) {
-    if (notStarted.length) log(`The services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`);
-    throw failure;
-  }
-  const full: ManifestBody = { ...body!, endedAt: new Date().toISOString(), downtimeMs, servicesStopped: true };
+  const { value: body, downtimeMs, notStarted } = await withServicesStopped(site, hosts, opts.timeoutMs, log, () => captureSite(sys, plan, settings, ctx, { spsetupVersion: opts.spsetupVersion, log, startedAt }));
+  const full: ManifestBody = { ...body, endedAt: new Date().toISOString(), downtimeMs, servicesStopped: true };
   await sealBackup(sys, out, full, opts.passphrase);
   if (notStarted.length) {
-    throw new UserError('service', `The backup in ${out} is complete, but the services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`, 'Start them with spsetup site services start, and check spsetup site status.');
+    throw new UserError('service', `The backup in ${out} is complete, but the services did not start again on ${describeNotStarted(notStarted)}.`, 'Start them with spsetup site services start, and check spsetup site status.');
   }
   return { manifest: full, outDir: out };
 }

@@ -12,11 +12,12 @@ import type { InstallerContext } from '../installer/installer.js';
 import { layoutFor } from '../installer/installer.js';
 import type { SiteSession } from '../site/site-client.js';
 import { readSiteNodes, type SiteNode } from '../site/site-store.js';
+import type { PgConnection } from '../../system/postgres/index.js';
 import { compareContent, connectLogin, readContent, restoreDatabase } from './database.js';
 import { SHARE_DIR } from './manifest.js';
 import { describeShareDiff, diffShare, restoreShare, type ShareDiff } from './share.js';
 import { captureSite, dbLoginFor, sealBackup, type BackupPlan } from './site-backup.js';
-import { startEverywhere, stopEverywhere } from './site-services.js';
+import { describeNotStarted, withServicesStopped } from './site-services.js';
 import type { VerifiedBackup } from './verify-backup.js';
 
 export interface RestorePlan {
@@ -27,6 +28,8 @@ export interface RestorePlan {
   readonly database: readonly string[];
   readonly share: ShareDiff;
   readonly equal: boolean;
+  /** The backup is of another site (other host names): this site's nodes are registered in the restored repository. */
+  readonly newSite: boolean;
 }
 
 /** Numeric comparison of dotted versions (1.10.0 > 1.9.0). */
@@ -54,8 +57,10 @@ export async function planRestore(site: SiteSession, settings: Settings, ctx: In
   const shareRoot = layoutFor(settings, ctx).share.root;
   const database = compareContent(m.database, await readContent(site.conn));
   const share = await diffShare(shareRoot, m.share).catch(() => ({ extra: [], changed: [], missing: m.share.files.map((f) => f.path), missingDirs: [...m.share.dirs], special: [] }));
-  const equal = database.length === 0 && describeShareDiff(share).length === 0;
-  return { backup, nodes, shareRoot, database, share, equal };
+  const known = new Set(m.nodes.map((n) => n.hostname));
+  const newSite = nodes.some((n) => !known.has(n.hostname));
+  const equal = !newSite && database.length === 0 && describeShareDiff(share).length === 0;
+  return { backup, nodes, shareRoot, database, share, equal, newSite };
 }
 
 const list = (items: readonly string[], max = 10) => `${items.slice(0, max).join(', ')}${items.length > max ? `, ... (${items.length - max} more)` : ''}`;
@@ -76,7 +81,7 @@ export function renderRestorePlan(plan: RestorePlan, saveTo?: string): string {
     s.missingDirs.length ? `create ${s.missingDirs.length} folder(s)` : '',
   ].filter(Boolean);
   lines.push(`  ${saveTo ? 4 : 3}. share ${plan.shareRoot}: ${shareWhat.length ? shareWhat.join('; ') : 'already equal'}`);
-  lines.push(`  ${saveTo ? 5 : 4}. compare every table and every share file with the backup, then start the services on every node in order`);
+  lines.push(`  ${saveTo ? 5 : 4}. compare every table and every share file with the backup${plan.newSite ? `, register this site's nodes ${plan.nodes.map((n) => n.hostname).join(', ')} in the restored repository (the backup is of ${m.nodes.map((n) => n.hostname).join(', ')})` : ''}, then start the services on every node in order`);
   return lines.join('\n');
 }
 
@@ -85,6 +90,25 @@ export interface RestoreResult {
   readonly filesWritten: number;
   readonly filesRemoved: readonly string[];
   readonly downtimeMs: number;
+}
+
+/** Onto a new site: the restored repository learns this site's nodes (the product's restoreNodes SQL, one transaction). */
+async function registerSiteNodes(conn: PgConnection, settings: Settings, nodes: readonly SiteNode[], log: (line: string) => void): Promise<void> {
+  const sql = getManifest(settings.product).restoreNodes;
+  if (!sql) {
+    log("The backup is of another site: run the product's own host name restore on each node (see docs/backup.md).");
+    return;
+  }
+  await conn.query('BEGIN');
+  try {
+    await conn.query(sql.release);
+    for (const n of nodes) await conn.query(sql.register, [n.hostname, n.isCentral]);
+    await conn.query('COMMIT');
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  log(`Registered this site's nodes in the restored repository: ${nodes.map((n) => `${n.hostname}${n.isCentral ? ' (central)' : ''}`).join(', ')}.`);
 }
 
 /**
@@ -104,12 +128,8 @@ export async function runRestore(
   const m = plan.backup.manifest;
   const layout = layoutFor(settings, ctx);
   const login = await dbLoginFor(settings, ctx);
-  const stopped = await stopEverywhere(site, plan.nodes.map((n) => n.hostname), opts.timeoutMs, log);
-  const stoppedAt = Date.now();
   const work = `${layout.stateDir}/backup-restore`;
-  let result: RestoreResult | undefined;
-  let failure: unknown;
-  try {
+  const { value: result, downtimeMs, notStarted } = await withServicesStopped(site, plan.nodes.map((n) => n.hostname), opts.timeoutMs, log, async (): Promise<RestoreResult> => {
     if (opts.save) {
       log(`Backing up the current data into ${opts.save.plan.outDir} first...`);
       const startedAt = new Date();
@@ -120,6 +140,7 @@ export async function runRestore(
     await sys.files.remove(work);
     await sys.files.ensureDir(work, { mode: 0o700 });
     const conn = await connectLogin(sys, login);
+    let restored: RestoreResult;
     try {
       log(`Restoring the database ${login.database} (one transaction)...`);
       const db = await restoreDatabase(sys, conn, login, plan.backup.client.binDir, `${plan.backup.dir}/${m.database.file}`, m.database.tables.map((t) => t.name), work);
@@ -128,20 +149,14 @@ export async function runRestore(
       const problems = [...compareContent(m.database, await readContent(conn)).map((p) => `database: ${p}`), ...share.problems.map((p) => `share: ${p}`)];
       if (problems.length) throw new UserError('verify-failed', `After the restore the site still differs from the backup:\n${problems.slice(0, 20).map((p) => `  - ${p}`).join('\n')}`, 'Read the differences above, fix their cause (e.g. a process writing to the share), and run the restore again.');
       log(`Verified: ${m.database.tables.length} table(s) and ${m.share.files.length} share file(s) equal the backup.`);
-      result = { droppedTables: db.droppedTables, filesWritten: share.written, filesRemoved: share.removed, downtimeMs: 0 };
+      if (plan.newSite) await registerSiteNodes(conn, settings, plan.nodes, log);
+      restored = { droppedTables: db.droppedTables, filesWritten: share.written, filesRemoved: share.removed, downtimeMs: 0 };
     } finally {
       await conn.close();
     }
     await sys.files.remove(work);
-  } catch (err) {
-    failure = err;
-  }
-  const notStarted = await startEverywhere(site, stopped, opts.timeoutMs, log);
-  const downtimeMs = Date.now() - stoppedAt;
-  if (failure !== undefined) {
-    if (notStarted.length) log(`The services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`);
-    throw failure;
-  }
-  if (notStarted.length) throw new UserError('service', `The data was restored and verified, but the services did not start again on ${notStarted.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ')}.`, 'Start them with spsetup site services start, and check spsetup site status.');
-  return { ...result!, downtimeMs };
+    return restored;
+  });
+  if (notStarted.length) throw new UserError('service', `The data was restored and verified, but the services did not start again on ${describeNotStarted(notStarted)}.`, 'Start them with spsetup site services start, and check spsetup site status.');
+  return { ...result, downtimeMs };
 }

@@ -37,3 +37,26 @@ export async function startEverywhere(site: SiteSession, hosts: readonly string[
   const outcomes = await siteServices(site, hosts, 'start', timeoutMs);
   return outcomes.filter((o) => o.state !== 'done');
 }
+
+/** The nodes that did not start, as a message names them. */
+export const describeNotStarted = (nodes: readonly NodeOutcome[]) => nodes.map((o) => `${o.hostname} (${o.state}: ${o.message})`).join(', ');
+
+/**
+ * Runs `work` with the services stopped on every node and starts them again whatever happens. A
+ * failure of `work` is thrown after the restart; on success, what it made, the downtime (stop to
+ * start) and the nodes that did not start again.
+ */
+export async function withServicesStopped<T>(site: SiteSession, hosts: readonly string[], timeoutMs: number, log: (line: string) => void, work: () => Promise<T>): Promise<{ value: T; downtimeMs: number; notStarted: NodeOutcome[] }> {
+  const stopped = await stopEverywhere(site, hosts, timeoutMs, log);
+  const stoppedAt = Date.now();
+  let value: T;
+  try {
+    value = await work();
+  } catch (err) {
+    const notStarted = await startEverywhere(site, stopped, timeoutMs, log);
+    if (notStarted.length) log(`The services did not start again on ${describeNotStarted(notStarted)}.`);
+    throw err;
+  }
+  const notStarted = await startEverywhere(site, stopped, timeoutMs, log);
+  return { value, downtimeMs: Date.now() - stoppedAt, notStarted };
+}

@@ -116,7 +116,8 @@ export interface AccessRule {
  * The rules db prepare adds, chosen by the server: with database.ssl require/verify-full issue
  * 15's hostssl rules and hostnossl reject for the role; on an SSL-only server (ssl on and no plain
  * `host` rule) hostssl; host otherwise. scram-sha-256 (an md5 password of the role is stored again
- * as SCRAM by the role step), md5 only on a server older than PostgreSQL 10.
+ * as SCRAM by the role step), md5 on a server older than PostgreSQL 10 or where database.authMethod
+ * asks for the guide's md5 (the plan says how the role's password is then stored, and offers SCRAM).
  * No rule is added for the superuser: it is connected already, through the server's own rule,
  * and a rule of ours placed before that one could lock it out (an md5 verifier under a SCRAM rule,
  * trust or peer logins).
@@ -125,7 +126,14 @@ export function accessRules(settings: Settings, facts: DbServerFacts, opts: { ke
   const db = settings.database;
   const notes: string[] = [];
   const scram = facts.versionNum >= 100000;
-  if (facts.roleVerifier === 'md5' && scram) {
+  const method = scram ? db.authMethod : 'md5';
+  if (db.authMethod === 'md5' && scram) {
+    const stored = facts.roleVerifier === 'md5' || facts.roleVerifier === 'scram' ? (facts.rolePasswordMatches ? facts.roleVerifier : 'reset') : 'new';
+    const offer = db.scramPassword
+      ? 'stored as SCRAM-SHA-256 (database.scramPassword), which md5 rules accept with SCRAM\'s exchange'
+      : `${stored === 'scram' ? 'kept as SCRAM-SHA-256 (md5 rules accept it)' : stored === 'md5' ? 'kept as md5' : 'stored as md5'}. To store it as SCRAM-SHA-256 instead (md5 rules accept it; no md5 hash to steal or replay), set database.scramPassword to true`;
+    notes.push(`database.authMethod md5 (asked for, the guide's method): the rules for role ${db.user} use md5, and its password is ${offer}.`);
+  } else if (facts.roleVerifier === 'md5' && scram) {
     notes.push(
       facts.rolePasswordMatches
         ? `The password of role ${db.user} is stored as md5: it is stored again as SCRAM-SHA-256 (the same password), and its rules use scram-sha-256.`
@@ -134,14 +142,13 @@ export function accessRules(settings: Settings, facts: DbServerFacts, opts: { ke
   }
   if (facts.superuserVerifier === 'md5') notes.push(`The password of ${db.superuser} is stored as md5; spsetup adds no rule for it, so its login stays as the server's own rules have it.`);
   const ranges = db.listener?.ipRanges ?? [];
-  if (db.ssl !== 'disable' && !opts.keepPlain) return { rules: sslHbaRules(db, ranges), notes };
+  if (db.ssl !== 'disable' && !opts.keepPlain) return { rules: sslHbaRules({ ...db, authMethod: method }, ranges), notes };
   if (db.ssl !== 'disable') {
     // --keep-plain (turning SSL on for a running site): hostssl and host both, so no node is cut off before it has switched.
-    const method = scram ? 'scram-sha-256' : 'md5';
-    return { rules: [...sslHbaRules(db, ranges).filter((r) => r.type === 'hostssl'), ...ranges.map((address) => ({ type: 'host' as const, database: db.name, user: db.user, address, method }))], notes };
+    return { rules: [...sslHbaRules({ ...db, authMethod: method }, ranges).filter((r) => r.type === 'hostssl'), ...ranges.map((address) => ({ type: 'host' as const, database: db.name, user: db.user, address, method }))], notes };
   }
   const sslOnly = facts.ssl && facts.hbaRules.some((r) => r.type === 'hostssl') && !facts.hbaRules.some((r) => r.type === 'host');
   if (sslOnly) notes.push('The server accepts only SSL connections (hostssl rules): the rules added are hostssl too.');
   const type = sslOnly ? 'hostssl' : 'host';
-  return { rules: ranges.map((address) => ({ type, database: db.name, user: db.user, address, method: scram ? 'scram-sha-256' : 'md5' })), notes };
+  return { rules: ranges.map((address) => ({ type, database: db.name, user: db.user, address, method })), notes };
 }

@@ -16,12 +16,14 @@ import { defaultPaths, type Settings } from '../../shared/settings.js';
 import { getManifest } from '../../product/index.js';
 import type { InstallerContext, RunHooks } from './installer.js';
 import { resolveSecrets } from './load-settings.js';
+import { missingListenAddresses } from './listen-addresses.js';
 import { accessRules, connectAsSuperuser, readDbServerFacts, type DbServerFacts } from './db-prepare-facts.js';
 import { createStepRegistry } from './step-kinds.js';
 import { pgHbaStep } from './steps/pg-conf.js';
-import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { passwordStorage, pgRoleDatabaseStep } from './steps/pg-role-database.js';
 import { pgSettingsStep } from './steps/pg-settings.js';
-import { serverCertificateDraft, serverCertNames, serverSslSettings } from '../tls/plan-tls.js';
+import { SERVER_CERT_FILE, serverCertificateDraft, serverCertNames, serverSslSettings } from '../tls/plan-tls.js';
+import { certFileHash } from '../tls/steps/server-certificate.js';
 
 export interface PreparedDatabase {
   readonly plan: Plan;
@@ -49,7 +51,7 @@ function preflight(facts: DbServerFacts): void {
 }
 
 /** Reads the server (as its superuser, on this machine), checks it, and plans its preparation. */
-export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext, opts: { keepPlain?: boolean } = {}): Promise<PreparedDatabase> {
+export async function prepareDatabaseServer(settings: Settings, ctx: InstallerContext, opts: { keepPlain?: boolean; renewCertificate?: boolean } = {}): Promise<PreparedDatabase> {
   const db = settings.database;
   if (!db.listener) throw new UserError('invalid-input', 'database.listener is required to prepare a database server: listen addresses, IP ranges and max connections.', 'Add database.listener to the settings.');
   const secrets = await resolveSecrets(settings, ctx.env ?? process.env);
@@ -63,6 +65,10 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
     await conn.close();
   }
   preflight(facts);
+  const missing = missingListenAddresses(db.listener.listenAddresses, ctx.sys.network.localAddresses());
+  if (missing.length) {
+    throw new UserError('preflight-failed', `listen_addresses names ${missing.join(', ')}, which ${missing.length > 1 ? 'are not addresses' : 'is not an address'} of this server (it has ${ctx.sys.network.localAddresses().join(', ')}). PostgreSQL would not listen there after the restart. Nothing was changed.`, 'Give addresses this server has (ip -brief address), or * for all of them.');
+  }
   const superuser = { host: '127.0.0.1', port: db.port, user: db.superuser, password: { secret: 'database.superuserPassword' }, ssl: adminSsl };
   // listen_addresses, port and max_connections take effect on a restart, done as the server's owner.
   // pg_ctl restart reuses postmaster.opts (so a config_file elsewhere, as Debian's, stays); `-l`:
@@ -76,7 +82,7 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
   if (keepPlain) warnings.push('Plain connections still work: switch every node (spsetup site connection set --ssl-mode Require on the central node), check spsetup site ssl status, then run db prepare again without --keep-plain.');
   const stateDir = settings.stateDir ?? defaultPaths(ctx.sys.platform, getManifest(settings.product).folder).stateDir;
   const ssl = db.ssl !== 'disable';
-  const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name });
+  const role = pgRoleDatabaseStep.draft('database-owner', `Role ${db.user} and database ${db.name} owned by it`, { server: superuser, role: db.user, password: { secret: 'database.password' }, database: db.name, passwordStorage: passwordStorage(db) });
   const hba = pgHbaStep.draft('database-access', `${facts.hbaFile}: the nodes that may connect${keepPlain ? ' (SSL, and plain until every node has switched)' : ssl ? ' (SSL only for the repository role)' : ''}`, { path: facts.hbaFile, rules: access.rules, live: superuser });
   const conf = pgSettingsStep.draft('database-settings', `Listen addresses, port, max connections${ssl ? ', SSL (TLS 1.2 or later)' : ''} (where each takes effect)`, {
     server: superuser,
@@ -84,7 +90,10 @@ export async function prepareDatabaseServer(settings: Settings, ctx: InstallerCo
     restart,
   });
   // With SSL: the certificate, then ssl = on, and only then the hostssl rules (they match nothing while SSL is off).
-  const steps = ssl ? [serverCertificateDraft({ settings, dataDir: facts.dataDir, osUser: facts.owner!, stateDir, names: serverCertNames(settings) }), conf, hba, role] : [role, hba, conf];
+  // site ssl renew: the certificate installed now is replaced (a new one from the site CA).
+  const installed = opts.renewCertificate ? await ctx.sys.files.readText(`${facts.dataDir}/${SERVER_CERT_FILE}`).catch(() => undefined) : undefined;
+  const replace = installed !== undefined ? { replace: certFileHash(installed) } : {};
+  const steps = ssl ? [serverCertificateDraft({ settings, dataDir: facts.dataDir, osUser: facts.owner!, stateDir, names: serverCertNames(settings), ...replace, live: superuser }), conf, hba, role] : [role, hba, conf];
   const draft = {
     title: `Prepare the database server for ${settings.plannedNodes} node(s)${keepPlain ? ', SSL on beside plain connections' : ''}`,
     secrets: ['database.superuserPassword', 'database.password'],

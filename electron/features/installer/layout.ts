@@ -63,6 +63,8 @@ export function resolveLayout(settings: Settings, manifest: ProductManifest, pla
         account,
         logFile: consoleLog(manifest.database.service.name),
         autoStart: true,
+        // A fast shutdown (SIGINT): on SIGTERM PostgreSQL waits for every client, the node agents' too.
+        stopSignal: 'INT',
       },
       readinessLog: consoleLog(manifest.database.service.name),
     });

@@ -78,6 +78,7 @@ export async function resolveSecrets(settings: Settings, env: NodeJS.ProcessEnv 
     ['database.superuserPassword', settings.database.superuserPassword],
     ['serviceAccount.password', settings.serviceAccount.password],
     ['cluster.siteKey', settings.cluster.siteKey],
+    ['licence.key', settings.licence?.key],
   ];
   for (const [name, secret] of given) if (secret !== undefined) secrets.set(name, await resolveSecret(name, secret, env));
   return secrets;

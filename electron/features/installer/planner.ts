@@ -20,7 +20,7 @@ import { copyTreeStep } from './steps/copy-tree.js';
 import { osAccountStep } from './steps/os-account.js';
 import { pgConfStep, pgHbaStep } from './steps/pg-conf.js';
 import { pgInitdbStep } from './steps/pg-initdb.js';
-import { pgRoleDatabaseStep } from './steps/pg-role-database.js';
+import { passwordStorage, pgRoleDatabaseStep } from './steps/pg-role-database.js';
 import { serviceRunningStep, serviceStep } from './steps/service.js';
 import { windowsAccountStep } from './steps/windows-account.js';
 import { windowsBootstrapStep } from './steps/windows-bootstrap.js';
@@ -136,6 +136,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
         role: db.user,
         password: { secret: 'database.password' },
         database: db.name,
+        passwordStorage: passwordStorage(db),
         ...(ssl ? { roleSsl: 'require' as const } : {}),
       }, insideLocalDb),
     );
@@ -172,15 +173,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
       password: { secret: 'database.password' },
     }),
   );
-  const repository = {
-    host: input.repositoryHost,
-    port: db.port,
-    user: db.user,
-    database: db.name,
-    password: { secret: 'database.password' },
-    ssl: db.ssl,
-    ...(caFile ? { caFile } : {}),
-  };
+  const repository = repositoryConnectionOf(settings, layout, input.repositoryHost);
   const registration = { repository, registrationQuery: layout.manifest.registrationQuery, hostname: settings.hostname, isCentral: layout.isCentral };
   const bootstrap = { commands: bootstrapCommands(layout, input.nodeExecutable), cwd: layout.installDir, ...registration };
   const bootstrapTitle = layout.isCentral ? 'Bootstrap the central node (-iscentral)' : 'Bootstrap this rim node';
@@ -218,6 +211,7 @@ export function planInstall(input: PlannerInputs): PlanDraft {
     'database.password',
     ...(layout.localDb ? ['database.superuserPassword'] : []),
     ...(settings.cluster.siteKey !== undefined ? ['cluster.siteKey'] : []),
+    ...(registering.steps.some((s) => s.kind === 'licence') ? ['licence.key'] : []),
     ...(logon.length ? [serviceAccountPasswordSecret] : []),
   ];
   return {
@@ -228,16 +222,23 @@ export function planInstall(input: PlannerInputs): PlanDraft {
   };
 }
 
+/** The repository connection of this node's steps (with verify-full, through the node's copy of the CA: nodeCaDraft). */
+export function repositoryConnectionOf(settings: Settings, layout: Pick<NodeLayout, 'dataDir'>, host: string) {
+  const db = settings.database;
+  const caFile = db.ssl === 'verify-full' ? nodeCaPath(layout.dataDir) : undefined;
+  return { host, port: db.port, user: db.user, database: db.name, password: { secret: 'database.password' }, ssl: db.ssl, ...(caFile ? { caFile } : {}) };
+}
+
 /**
  * pg_hba rules: local access for the installer, and the site's ranges for the repository role.
  * `keepPlain` (turning SSL on for a running site): hostssl and host both, so no node is cut off
  * before it has switched; the final rules refuse it without SSL.
  */
-export function hbaRules(settings: Settings, opts: { keepPlain?: boolean } = {}): { type: 'host' | 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string }[] {
+export function hbaRules(settings: Settings, opts: { keepPlain?: boolean } = {}): { type: 'host' | 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string; keywords?: ('database' | 'user')[] }[] {
   const db = settings.database;
-  const rules: ReturnType<typeof hbaRules> = [{ type: 'host', database: 'all', user: db.superuser, address: '127.0.0.1/32', method: 'scram-sha-256' }];
+  const rules: ReturnType<typeof hbaRules> = [{ type: 'host', database: 'all', user: db.superuser, address: '127.0.0.1/32', method: 'scram-sha-256', keywords: ['database'] }];
   if (db.ssl !== 'disable' && !opts.keepPlain) return [...rules, ...sslHbaRules(db, db.listener?.ipRanges ?? [])];
   if (db.ssl !== 'disable') rules.push(...sslHbaRules(db, db.listener?.ipRanges ?? []).filter((r) => r.type === 'hostssl'));
-  for (const range of db.listener?.ipRanges ?? []) rules.push({ type: 'host', database: db.name, user: db.user, address: range, method: 'scram-sha-256' });
+  for (const range of db.listener?.ipRanges ?? []) rules.push({ type: 'host', database: db.name, user: db.user, address: range, method: db.authMethod });
   return rules;
 }

@@ -13,6 +13,7 @@ import type { NodeLayout } from './layout.js';
 import type { Plan } from '../../shared/plan.js';
 import { checkSpace, planSpaceNeeds } from './space-check.js';
 import { repositoryCa } from '../tls/plan-tls.js';
+import { checkCentralPorts } from './central-ports.js';
 
 const CHECK_TIMEOUT_MS = 15_000;
 
@@ -161,6 +162,10 @@ function preflightChecks(sys: System, { settings, layout, facts, secrets }: Pref
   ];
   if (settings.database.install === 'existing') {
     checks.push({ id: 'database', title: 'Repository database', run: () => checkDatabase(sys, settings, secrets.get('database.password'), layout) });
+  }
+  if (settings.cluster.mode === 'join') {
+    const ca = repositoryCa(settings, layout.dataDir, true);
+    checks.push({ id: 'central-ports', title: 'Ports of the central node', run: () => checkCentralPorts(sys, settings, layout, secrets.get('database.password'), ca) });
   }
   return checks;
 }

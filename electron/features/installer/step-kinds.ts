@@ -18,6 +18,7 @@ import { caFileStep } from '../tls/steps/ca-file.js';
 import { serverCertificateStep } from '../tls/steps/server-certificate.js';
 import { nodeRegistrationStep } from '../registration/registration-steps.js';
 import { monitoringAppsStep } from '../registration/monitoring-step.js';
+import { licenceStep } from '../registration/licence-step.js';
 
 /** A registry holding the installer's step kinds. */
 export function createStepRegistry(): StepRegistry<System> {
@@ -42,6 +43,7 @@ export function createStepRegistry(): StepRegistry<System> {
     caFileStep,
     nodeRegistrationStep,
     monitoringAppsStep,
+    licenceStep,
     ...windowsStepKinds,
   ]);
 }

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { PlanDraft, StepDraft } from '../../engine/plan-builder.js';
 import type { Settings } from '../../shared/settings.js';
 import type { NodeLayout } from '../installer/layout.js';
-import { hbaRules } from '../installer/planner.js';
+import { hbaRules, repositoryConnectionOf } from '../installer/planner.js';
+import { planRegistrationSteps } from '../registration/plan-registration.js';
+import { nodeAgentStartDraft, SITE_STEP_IDS } from '../site/plan-site.js';
 import type { ContentMapping } from './content-layout.js';
 import { SCENARIO_TITLES, type Scenario } from './detect.js';
 import { pgConfStep, pgHbaStep } from '../installer/steps/pg-conf.js';
@@ -55,7 +57,10 @@ export function copyManifestPath(stateDir: string): string {
 export function planMigration(input: MigrationPlanInput): PlanDraft {
   const { settings, layout, scenario } = input;
   const steps: StepDraft[] = [];
-  const warnings: string[] = [...input.install.warnings.filter((w) => !w.startsWith('Services will not be started'))];
+  const repositoryLogin = repositoryConnectionOf(settings, layout, settings.database.host);
+  // The install was planned with the services left stopped: its "registered once the services run" warnings are this plan's steps.
+  const deferred = new Set(planRegistrationSteps({ settings: { ...settings, startServices: false }, layout, repository: repositoryLogin }).warnings);
+  const warnings: string[] = [...input.install.warnings.filter((w) => !w.startsWith('Services will not be started') && !deferred.has(w))];
   const add = (...drafts: StepDraft[]) => steps.push(...drafts);
   const installStep = (id: string) => input.install.steps.find((s) => s.id === id);
   const addInstall = (...ids: string[]) => {
@@ -94,8 +99,10 @@ export function planMigration(input: MigrationPlanInput): PlanDraft {
   if (central && copies) {
     add(copyToShareStep.draft('copy-content', 'Copy content to the shared folders', { folders, manifestPath: copyManifestPath(layout.stateDir), owner: layout.serviceAccount }));
   }
-  const serviceIds = input.install.steps.filter((s) => s.kind === serviceStep.kind).map((s) => s.id);
-  addInstall('data-folder', 'product-files', 'product-config', 'connection-string', 'bootstrap', ...serviceIds);
+  const siteIds = input.install.steps.filter((s) => SITE_STEP_IDS.includes(s.id)).map((s) => s.id);
+  const serviceIds = input.install.steps.filter((s) => s.kind === serviceStep.kind && !siteIds.includes(s.id)).map((s) => s.id);
+  // The site steps (site key, spsetup's schema, the node agent) as the install has them, after the bootstrap.
+  addInstall('data-folder', 'product-files', 'product-config', 'connection-string', 'bootstrap', ...siteIds, ...serviceIds);
 
   const configureRepository = () =>
     repositoryConfigStep.draft('repository-config', 'Configure the repository for shared persistence and the shared folders', {
@@ -156,9 +163,17 @@ export function planMigration(input: MigrationPlanInput): PlanDraft {
   start('start-services', 'Start the remaining services', rest);
   // Registered with autoStart off so nothing ran before the TRUNCATE; now they start at boot again.
   for (const s of product) add(serviceStep.draft(`autostart-${s.def.name}`, `${s.def.displayName} starts at boot`, { definition: { ...s.def, autoStart: true } }));
+  // Issue 18: the node agent runs (the central one starts the rim nodes' registrations), then the
+  // install's registration steps: the monitoring apps on the central node, on a rim node its
+  // registration with the central node (the guide's "add the node in the QMC" / Redistribute).
+  if (!siteIds.includes('node-agent-start')) add(nodeAgentStartDraft(layout));
+  const registering = planRegistrationSteps({ settings: { ...settings, startServices: true }, layout, repository: repositoryLogin });
+  add(...registering.steps);
+  warnings.push(...registering.warnings);
   addInstall('registration');
 
-  const secrets = [...new Set([EXISTING_PASSWORD, ...input.install.secrets, ...(superuserPassword ? ['database.superuserPassword'] : [])])];
+  const licence = registering.steps.some((s) => s.kind === 'licence') ? ['licence.key'] : [];
+  const secrets = [...new Set([EXISTING_PASSWORD, ...input.install.secrets, ...(superuserPassword ? ['database.superuserPassword'] : []), ...licence])];
   return {
     title: `Migrate ${settings.hostname} (${central ? 'central' : 'rim'} node) from ${SCENARIO_TITLES[scenario]} to shared persistence ${input.currentRelease}`,
     steps,

@@ -9,20 +9,10 @@ import { UserError } from '../../shared/errors.js';
 import { defineStepKind } from '../../engine/step-kind.js';
 import type { System } from '../../system/system.js';
 import { APPS_RULE, appsRule, ARCHIVED_LOGS_CONNECTION, DEFAULT_RULE, describeChange, monitoringChanges, REST_CONNECTIONS, type MonitoringChange, type MonitoringObjects } from './monitoring.js';
-import { asObjects, openQrsClient, type QrsClient } from './qrs-client.js';
+import { asObjects, openQrsClient, qrsStepTarget, type QrsClient } from './qrs-client.js';
 import type { QrsObject } from './qrs-requests.js';
 
-const params = z.object({
-  /** The central node (the API's host). */
-  hostname: z.string(),
-  dataDir: z.string(),
-  registration: z.object({
-    apiPort: z.number().int(),
-    distributionPort: z.number().int(),
-    certificateSetupPort: z.number().int(),
-    apiUser: z.string(),
-    certificates: z.object({ dir: z.string(), clientCert: z.string(), clientKey: z.string(), root: z.string() }),
-  }),
+const params = qrsStepTarget.extend({
   /** The share's ArchivedLogs folder. */
   archivedLogs: z.string(),
 });

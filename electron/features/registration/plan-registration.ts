@@ -11,6 +11,7 @@ import type { RepositoryConnection } from '../installer/steps/params.js';
 import { agentPaths } from '../site/agent-config.js';
 import { nodeRegistrationStep } from './registration-steps.js';
 import { monitoringAppsStep } from './monitoring-step.js';
+import { licenceStep } from './licence-step.js';
 
 export interface RegistrationPlanInput {
   readonly settings: Settings;
@@ -25,10 +26,18 @@ export function planRegistrationSteps(input: RegistrationPlanInput): { steps: St
   if (!spec) return { steps: [], warnings: [] };
   if (layout.isCentral) {
     // The guide's monitoring apps section, once the central node's repository API runs.
-    if (!settings.startServices) return { steps: [], warnings: ['The monitoring apps are not configured for shared persistence until the services run: start them and run the install again.'] };
+    if (!settings.startServices) {
+      const licence = settings.licence ? [' The site licence is applied once they run too.'] : [];
+      return { steps: [], warnings: [`The monitoring apps are not configured for shared persistence until the services run: start them and run the install again.${licence.join('')}`] };
+    }
     const registration = { ...spec, certificates: { ...spec.certificates } };
+    const api = { hostname: settings.hostname, dataDir: layout.dataDir, registration };
     return {
-      steps: [monitoringAppsStep.draft('monitoring-apps', 'Monitoring apps: data connections and load balancing rules (repository API)', { hostname: settings.hostname, dataDir: layout.dataDir, registration, archivedLogs: layout.share.archivedLogs })],
+      steps: [
+        monitoringAppsStep.draft('monitoring-apps', 'Monitoring apps: data connections and load balancing rules (repository API)', { ...api, archivedLogs: layout.share.archivedLogs }),
+        // The guide's "apply the site licence", only where a licence is given.
+        ...(settings.licence ? [licenceStep.draft('licence', 'Site licence (repository API)', { ...api, keySecret: 'licence.key' })] : []),
+      ],
       warnings: [],
     };
   }

@@ -4,6 +4,7 @@
  * names the call and the status.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { UserError } from '../../shared/errors.js';
 import { joinPath, type Platform } from '../../shared/settings.js';
 import type { RegistrationSpec } from '../../product/manifest.js';
@@ -16,6 +17,20 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 export function newXrfkey(): string {
   return [...randomBytes(16)].map((b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join('');
 }
+
+/** The params every repository-API step of the central node starts from: the API's host, its data folder and the registration spec. */
+export const qrsStepTarget = z.object({
+  /** The central node (the API's host). */
+  hostname: z.string(),
+  dataDir: z.string(),
+  registration: z.object({
+    apiPort: z.number().int(),
+    distributionPort: z.number().int(),
+    certificateSetupPort: z.number().int(),
+    apiUser: z.string(),
+    certificates: z.object({ dir: z.string(), clientCert: z.string(), clientKey: z.string(), root: z.string() }),
+  }),
+});
 
 export interface QrsClientDeps {
   readonly network: Network;

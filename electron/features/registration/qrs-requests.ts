@@ -60,6 +60,12 @@ export function qrsRequests(spec: RegistrationSpec) {
     createRule: (x: string, rule: Readonly<Record<string, unknown>>) => build(spec, x, 'POST', 'systemrule', {}, rule),
     putRule: (x: string, object: QrsObject) => build(spec, x, 'PUT', `systemrule/${encodeURIComponent(object.id)}`, {}, object),
     deleteRule: (x: string, id: string) => build(spec, x, 'DELETE', `systemrule/${encodeURIComponent(id)}`),
+    /** The site's licence (at most one). */
+    getLicense: (x: string) => build(spec, x, 'GET', 'license'),
+    /** Adds the licence from a signed licence key (License: Create using signed license key). */
+    addLicense: (x: string, key: string) => build(spec, x, 'POST', 'license', {}, { key }),
+    /** Replaces the site's licence with another signed key (the body carries the modifiedDate read). */
+    putLicense: (x: string, object: QrsObject) => build(spec, x, 'PUT', `license/${encodeURIComponent(object.id)}`, {}, object),
   };
 }
 

@@ -12,6 +12,7 @@ import type { ServiceDefinition } from '../../system/types.js';
 
 /** The agent's service name (runit directory, systemd unit, Windows service). */
 export const NODE_AGENT_SERVICE = 'spsetup-node-agent';
+export const NODE_AGENT_DISPLAY_NAME = 'spsetup node agent';
 /** The line the agent logs once it is connected and heartbeating (its readiness). */
 export const NODE_AGENT_READY_LINE = 'node agent ready';
 
@@ -95,7 +96,7 @@ export function agentServiceDefinition(layout: NodeLayout, nodeExecutable: strin
   const paths = agentPaths(layout);
   return {
     name: NODE_AGENT_SERVICE,
-    displayName: 'spsetup node agent',
+    displayName: NODE_AGENT_DISPLAY_NAME,
     description: 'Carries out site operations addressed to this node through the repository database.',
     command: nodeExecutable,
     args: [entry, 'node-agent', '--config', paths.configFile],

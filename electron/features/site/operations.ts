@@ -22,6 +22,8 @@ export const operationBodySchema = z.discriminatedUnion('kind', [
           port: z.number().int().min(1).max(65535).optional(),
           sslMode: z.enum(SSL_MODES).optional(),
           password: sealed.optional(),
+          /** The CA (PEM, public) a VerifyFull node trusts; written next to its data, named in Root Certificate. */
+          rootCertificate: z.string().min(1).max(65536).optional(),
         })
         .strict(),
       /** Restart the product services so they reconnect with the new string. */

@@ -10,7 +10,7 @@ import type { NodeLayout } from '../installer/layout.js';
 import type { RepositoryConnection } from '../installer/steps/params.js';
 import { serviceRunningStep, serviceStep } from '../installer/steps/service.js';
 import { siteKeyStep, siteSchemaStep } from './site-steps.js';
-import { agentPaths, agentServiceDefinition, buildAgentConfig, NODE_AGENT_READY_LINE, NODE_AGENT_SERVICE } from './agent-config.js';
+import { agentPaths, agentServiceDefinition, buildAgentConfig, NODE_AGENT_DISPLAY_NAME, NODE_AGENT_READY_LINE, NODE_AGENT_SERVICE } from './agent-config.js';
 
 export interface SitePlanInput {
   readonly settings: Settings;
@@ -20,6 +20,17 @@ export interface SitePlanInput {
   readonly spsetupEntry: string;
   readonly repositoryHost: string;
   readonly repository: Omit<RepositoryConnection, 'ssl'> & { readonly ssl: RepositoryConnection['ssl'] };
+}
+
+/** The ids of planSiteSteps' steps (a migration takes them from the install's plan). */
+export const SITE_STEP_IDS: readonly string[] = ['site-state-folder', 'site-key', 'site-schema', 'node-agent-config', `service-${NODE_AGENT_SERVICE}`, 'node-agent-start'];
+
+/** Starts the node agent (bounded by its ready line). */
+export function nodeAgentStartDraft(layout: NodeLayout): StepDraft {
+  return serviceRunningStep.draft('node-agent-start', `Start ${NODE_AGENT_DISPLAY_NAME}`, {
+    services: [{ name: NODE_AGENT_SERVICE, readiness: { logLine: NODE_AGENT_READY_LINE, timeoutMs: 60_000, logFile: agentPaths(layout).logFile } }],
+    host: '127.0.0.1',
+  });
 }
 
 /** The site steps of an install, in order. */
@@ -40,13 +51,6 @@ export function planSiteSteps(input: SitePlanInput): StepDraft[] {
     fileContentStep.draft('node-agent-config', `Node agent configuration ${paths.configFile}`, { path: paths.configFile, content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o600 }),
     serviceStep.draft(`service-${NODE_AGENT_SERVICE}`, `Register service ${definition.displayName}`, { definition }),
     // Started with the services (not on the guide's path that leaves them for later; it starts at boot).
-    ...(!settings.startServices
-      ? []
-      : [
-          serviceRunningStep.draft('node-agent-start', `Start ${definition.displayName}`, {
-            services: [{ name: NODE_AGENT_SERVICE, readiness: { logLine: NODE_AGENT_READY_LINE, timeoutMs: 60_000, logFile: paths.logFile } }],
-            host: '127.0.0.1',
-          }),
-        ]),
+    ...(settings.startServices ? [nodeAgentStartDraft(layout)] : []),
   ];
 }

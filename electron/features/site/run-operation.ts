@@ -12,6 +12,9 @@ import type { OperationBody } from './operations.js';
 import { openSecret } from './site-key.js';
 import { registerNodeOnCentral } from '../registration/registration-operation.js';
 import { maskConnection, type MaskedConnection } from '../../shared/site.js';
+import { UserError } from '../../shared/errors.js';
+import { inspectCert, pemCertificates } from '../../system/tls/index.js';
+import { nodeCaPath } from '../tls/plan-tls.js';
 
 export interface OperationOutcome {
   readonly message: string;
@@ -59,6 +62,20 @@ export async function serviceStates(sys: System, config: AgentConfig): Promise<{
   return Promise.all(config.reportedServices.map(async (name) => ({ name, state: await sys.services.status(name).catch(() => 'unknown' as const) })));
 }
 
+/** Writes the CA a VerifyFull connection trusts (refused unless it is one CA certificate); whether it changed. */
+async function writeNodeCa(ctx: OperationContext, pem: string): Promise<{ path: string; changed: boolean }> {
+  const certs = pemCertificates(pem);
+  const info = certs.length === 1 ? inspectCert(certs[0]!) : undefined;
+  if (!info?.isCa) throw new UserError('invalid-input', 'The root certificate sent is not one CA certificate. Nothing was changed on this node.', 'Send the site CA (ca.pem) or the CA that signed the server certificate.');
+  const path = nodeCaPath(ctx.config.productConfig.dataDir);
+  const changed = (await ctx.sys.files.readText(path).catch(() => undefined)) !== pem;
+  if (changed) {
+    await ctx.sys.files.backup(path, `${ctx.config.stateDir}/backups`);
+    await ctx.sys.files.writeAtomic(path, pem, { mode: 0o644, owner: ctx.config.account });
+  }
+  return { path, changed };
+}
+
 /** Runs the operation; throws a UserError when it cannot be done. */
 export async function runOperation(body: OperationBody, ctx: OperationContext): Promise<OperationOutcome> {
   switch (body.kind) {
@@ -71,14 +88,17 @@ export async function runOperation(body: OperationBody, ctx: OperationContext): 
       const { sys, config } = ctx;
       const current = parseConnectionString((await sys.secretStore.get(config.connectionStringFile)) ?? '');
       const password = body.fields.password ? openSecret(ctx.siteKey, body.fields.password, ctx.operationId) : current.password;
+      // The CA first: a VerifyFull string never names a file that is not there yet.
+      const ca = body.fields.rootCertificate !== undefined ? await writeNodeCa(ctx, body.fields.rootCertificate) : undefined;
       const next = formatConnectionString({
         ...current,
+        ...(ca ? { rootCertificate: ca.path } : {}),
         host: body.fields.host ?? current.host,
         port: body.fields.port ?? current.port,
         password,
         ...(body.fields.sslMode !== undefined ? { sslMode: body.fields.sslMode } : {}),
       });
-      const changed = next !== formatConnectionString(current);
+      const changed = next !== formatConnectionString(current) || ca?.changed === true;
       if (changed) await sys.secretStore.put(config.connectionStringFile, next, config.account);
       const restarted = body.restart ? (await stopServices(ctx), await startServices(ctx)) : [];
       const fields = Object.keys(body.fields).join(', ');

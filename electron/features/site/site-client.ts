@@ -33,7 +33,13 @@ export async function openSite(settings: Settings, ctx: InstallerContext): Promi
   // Where this node's agent keeps its connection string pointed: the current primary, after a failover too.
   const current = await ctx.sys.secretStore.get(layout.connectionStringFile).then((t) => (t === undefined ? undefined : parseConnectionString(t))).catch(() => undefined);
   const endpoint = current ? { host: current.host, port: current.port } : { host: db.host, port: db.port };
-  const conn = await ctx.sys.postgres.connect({ ...endpoint, user: db.user, password: secrets.get('database.password') ?? '', database: db.name, ssl: db.ssl, ...repositoryCa(settings, layout.dataDir), timeoutMs: 10_000 });
+  // The node's connection string is what works now: after site ssl enable or site password rotate
+  // the settings file may still say plain, or hold the old password.
+  const mode = current?.sslMode;
+  const verify = mode === 'VerifyFull' || mode === 'VerifyCA';
+  const tls = mode === undefined ? { ssl: db.ssl, ...repositoryCa(settings, layout.dataDir) } : verify ? { ssl: 'verify-full' as const, ...(current?.rootCertificate ? { caFile: current.rootCertificate } : repositoryCa(settings, layout.dataDir)) } : { ssl: mode === 'Require' ? ('require' as const) : db.ssl };
+  const password = current?.password || (secrets.get('database.password') ?? '');
+  const conn = await ctx.sys.postgres.connect({ ...endpoint, user: db.user, password, database: db.name, ...tls, timeoutMs: 10_000 });
   if ((await siteSchemaVersion(conn)) === 0) {
     await conn.close();
     throw new UserError('not-found', `The repository database ${db.name} on ${endpoint.host}:${endpoint.port} has no spsetup site schema yet.`, 'Run the install (or run it again) on the central node: it creates the schema and starts the node agent.');

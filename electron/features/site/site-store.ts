@@ -2,16 +2,15 @@
 import type { PgConnection } from '../../system/postgres/index.js';
 import type { ServiceState } from '../../system/types.js';
 import type { OperationPayload, ResultState } from './operations.js';
+import type { SiteNodeInfo } from '../../shared/site.js';
 
-export interface NodeHeartbeat {
-  readonly hostname: string;
-  readonly isCentral: boolean;
-  readonly spsetupVersion: string;
-  readonly product: string;
-  readonly productVersion: string;
-  readonly endpoint: string;
-  readonly endpoints: readonly string[];
+/** What a node says of itself: stored by its heartbeat, shown by `site status`. */
+type NodeIdentity = Pick<SiteNodeInfo, 'hostname' | 'isCentral' | 'spsetupVersion' | 'product' | 'productVersion' | 'endpoint'> & {
   readonly services: readonly { readonly name: string; readonly state: ServiceState }[];
+};
+
+export interface NodeHeartbeat extends NodeIdentity {
+  readonly endpoints: readonly string[];
   readonly heartbeatMs: number;
   readonly agentStartedAt: Date;
   /** Whether the node's certificates from the central node are installed; undefined when the product has no registration. */
@@ -30,21 +29,8 @@ export async function writeHeartbeat(conn: PgConnection, h: NodeHeartbeat): Prom
   );
 }
 
-/** A node as `site status` shows it. */
-export interface SiteNode {
-  readonly hostname: string;
-  readonly isCentral: boolean;
-  readonly spsetupVersion: string;
-  readonly product: string;
-  readonly productVersion: string;
-  readonly endpoint: string;
-  readonly services: readonly { readonly name: string; readonly state: ServiceState }[];
-  readonly heartbeatAgeMs: number;
-  /** False when the heartbeat is older than three intervals. */
-  readonly reachable: boolean;
-  /** Registered with the central node (certificates installed); null when the product has no registration. */
-  readonly registered: boolean | null;
-}
+/** A node as `site status` shows it (the IPC contract's SiteNodeInfo, with typed service states). */
+export type SiteNode = Omit<SiteNodeInfo, 'services'> & NodeIdentity;
 
 /** Every node of the site, central first. */
 export async function readSiteNodes(conn: PgConnection): Promise<SiteNode[]> {

@@ -110,7 +110,7 @@ export function requireStandbyAddress(s: StandbySettings): void {
 export function primarySideSteps(s: StandbySettings, facts: PrimaryFacts): StepDraft[] {
   const name = standbyName(s.standby.host);
   const primary = primaryRef(s);
-  const rule = { type: facts.ssl ? ('hostssl' as const) : ('host' as const), database: 'replication', user: s.replication.user, address: `${s.standby.host}/32`, method: facts.versionNum >= 100000 ? 'scram-sha-256' : 'md5' };
+  const rule = { type: facts.ssl ? ('hostssl' as const) : ('host' as const), database: 'replication', keywords: ['database' as const], user: s.replication.user, address: `${s.standby.host}/32`, method: facts.versionNum >= 100000 ? 'scram-sha-256' : 'md5' };
   return [
     { id: 'primary-settings', kind: 'pg-alter-system', title: `Primary ${s.primary.host}: replication settings`, params: { server: primary, settings: primarySettings(s, facts) } },
     { id: 'replication-role', kind: 'pg-replication-role', title: `Primary: replication role ${s.replication.user}`, params: { server: primary, role: s.replication.user, password: { secret: 'replication.password' } } },

@@ -6,6 +6,10 @@ import type { StepDraft } from '../../engine/plan-builder.js';
 import type { Settings } from '../../shared/settings.js';
 import { caFileStep } from './steps/ca-file.js';
 import { serverCertificateStep } from './steps/server-certificate.js';
+import type { adminServer } from '../installer/steps/pg-admin.js';
+import type { z } from 'zod';
+
+type AdminServerInput = z.input<typeof adminServer>;
 
 /** The guide's file names, relative to the data directory as postgresql.conf takes them. */
 export const SERVER_CERT_FILE = 'server.pem';
@@ -23,17 +27,17 @@ export function serverCertNames(settings: Settings, extra: readonly string[] = [
 }
 
 /** The certificate step of a server whose data directory is `dataDir`, run as `osUser`. */
-export function serverCertificateDraft(input: { settings: Settings; dataDir: string; osUser: string; stateDir: string; names: readonly string[]; undoneWith?: string }): StepDraft {
+export function serverCertificateDraft(input: { settings: Settings; dataDir: string; osUser: string; stateDir: string; names: readonly string[]; undoneWith?: string; replace?: string; live?: AdminServerInput }): StepDraft {
   const tls = input.settings.database.tls;
   const source =
     tls?.certFile !== undefined && tls.keyFile !== undefined
       ? { kind: 'provided' as const, certFile: tls.certFile, keyFile: tls.keyFile, ...(tls.caFile !== undefined ? { caFile: tls.caFile } : {}) }
-      : { kind: 'site-ca' as const, caDir: siteCaDir(input.stateDir), siteName: input.settings.cluster.id ?? input.settings.hostname };
+      : { kind: 'site-ca' as const, caDir: siteCaDir(input.stateDir), siteName: input.settings.cluster.id ?? input.settings.hostname, ...(input.replace !== undefined ? { replace: input.replace } : {}) };
   const title = source.kind === 'provided' ? 'Database server certificate (the one given, checked)' : 'Database server certificate (signed by the site CA)';
   return serverCertificateStep.draft(
     'database-certificate',
     title,
-    { certPath: `${input.dataDir}/${SERVER_CERT_FILE}`, keyPath: `${input.dataDir}/${SERVER_KEY_FILE}`, osUser: input.osUser, names: [...input.names], source },
+    { certPath: `${input.dataDir}/${SERVER_CERT_FILE}`, keyPath: `${input.dataDir}/${SERVER_KEY_FILE}`, osUser: input.osUser, names: [...input.names], source, ...(input.live ? { live: input.live } : {}) },
     { undoneWith: input.undoneWith },
   );
 }
@@ -67,11 +71,11 @@ export function nodeCaDraft(input: { settings: Settings; dataDir: string; stateD
  * from everywhere, so no plain host rule (ours before, or one by hand further down) lets it in
  * unencrypted: the guide's "remove any other host lines", without deleting lines by hand.
  */
-export function sslHbaRules(db: { name: string; user: string }, ranges: readonly string[]): { type: 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string }[] {
+export function sslHbaRules(db: { name: string; user: string; authMethod?: string }, ranges: readonly string[]): { type: 'hostssl' | 'hostnossl'; database: string; user: string; address: string; method: string; keywords?: 'database'[] }[] {
   return [
-    ...ranges.map((address) => ({ type: 'hostssl' as const, database: db.name, user: db.user, address, method: 'scram-sha-256' })),
-    { type: 'hostnossl' as const, database: 'all', user: db.user, address: '0.0.0.0/0', method: 'reject' },
-    { type: 'hostnossl' as const, database: 'all', user: db.user, address: '::/0', method: 'reject' },
+    ...ranges.map((address) => ({ type: 'hostssl' as const, database: db.name, user: db.user, address, method: db.authMethod ?? 'scram-sha-256' })),
+    { type: 'hostnossl' as const, database: 'all', user: db.user, address: '0.0.0.0/0', method: 'reject', keywords: ['database' as const] },
+    { type: 'hostnossl' as const, database: 'all', user: db.user, address: '::/0', method: 'reject', keywords: ['database' as const] },
   ];
 }
 

@@ -18,7 +18,7 @@ import {
   renderReferenceConfig,
   type ReferenceServiceId,
 } from './config.js';
-import { NODES_QUERY, REGISTRATION_QUERY, SYNC_TABLES } from './runtime/schema.js';
+import { NODES_QUERY, REGISTRATION_QUERY, RESTORE_NODES, SYNC_TABLES } from './runtime/schema.js';
 import { CERTIFICATE_FILES, CERTIFICATES_DIR } from './runtime/certificates.js';
 
 /**
@@ -103,6 +103,7 @@ export const referenceManifest: ProductManifest = {
   extraGroups: [],
   nodesQuery: NODES_QUERY,
   registrationQuery: REGISTRATION_QUERY,
+  restoreNodes: RESTORE_NODES,
   registration: {
     apiPort: DEFAULT_REFERENCE_API_PORTS.qrs,
     distributionPort: DEFAULT_REFERENCE_API_PORTS.distribution,

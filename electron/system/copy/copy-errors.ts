@@ -69,3 +69,12 @@ export async function onSide<T>(side: CopySide, filePath: string, fn: () => Prom
     throw toCopyError(err, side, filePath);
   }
 }
+
+/** `onSide` for synchronous work. */
+export function onSideSync<T>(side: CopySide, filePath: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toCopyError(err, side, filePath);
+  }
+}

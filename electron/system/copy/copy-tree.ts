@@ -12,15 +12,18 @@
  *   target folder is created and opened without following links, its dev/ino recorded, and every
  *   later use opens it again and must find the same folder (see no-follow.ts); a link is refused.
  */
-import { lstat, chmod, utimes, stat, statfs } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { lstat, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../shared/errors.js';
-import { onSide } from './copy-errors.js';
+import { onSide, toCopyError } from './copy-errors.js';
 import { copyFileVerified, hashFile } from './copy-file.js';
-import { ensureDir } from './ensure-dir.js';
+import { copySmallFileSync } from './copy-small-file.js';
+import { createTargetDirs, parentOf, setDirModesAndTimes } from './target-dirs.js';
 import { JournalWriter, readJournal } from './journal.js';
-import { DirHandle, withDir } from '../no-follow.js';
-import type { FileId } from '../no-follow.js';
+import { DirPool } from './dir-pool.js';
+import { DirHandle } from '../no-follow.js';
 import { ProgressTracker } from './progress.js';
 import type { CopiedFile, CopyOptions, CopyResult, JournalEntry } from './types.js';
 import { walkTree } from './walk-tree.js';
@@ -64,6 +67,10 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
     const progress = new ProgressTracker(tree.files.length, tree.bytes, opts.onProgress);
     const hashes = new Map<string, string>();
     const writer = await onSide('write', opts.journalPath, () => JournalWriter.open(opts.journalPath, source, target));
+    const perDir = new Map<string, number>();
+    for (const f of order) perDir.set(parentOf(f.rel), (perDir.get(parentOf(f.rel)) ?? 0) + 1);
+    const dirs = new DirPool(perDir, openTarget);
+    let journalFailure: { err: unknown } | undefined;
     let filesCopied = 0;
     let bytesCopied = 0;
     const copyStarted = performance.now();
@@ -84,6 +91,13 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
       };
 
       const processFile = async (file: WalkedFile): Promise<void> => {
+        try {
+          await copyOrSkip(file);
+        } finally {
+          await dirs.done(parentOf(file.rel));
+        }
+      };
+      const copyOrSkip = async (file: WalkedFile): Promise<void> => {
         const dst = path.join(target, file.rel);
         const done = journal.get(file.rel);
         if (done && (await isFinished(file, dst, done, opts.rehashFinished ?? false))) {
@@ -94,16 +108,16 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
         const large = file.size >= largeBytes;
         if (large) await acquireLarge();
         try {
-          const { sha256, targetMtimeMs } = await withDir(openTarget(parentOf(file.rel)), (dir) =>
-            copyFileVerified(path.join(source, file.rel), { dir, name: path.posix.basename(file.rel), path: dst }, file, {
-              stream: large,
-              ...(signal ? { signal } : {}),
-              onBytes: (n) => progress.partial(file.rel, n),
-            }),
-          );
-          await onSide('write', opts.journalPath, () =>
-            writer.record({ path: file.rel, size: file.size, mtimeMs: file.mtimeMs, sha256, targetMtimeMs }),
-          );
+          const dir = await dirs.get(parentOf(file.rel));
+          const to = { dir, name: path.posix.basename(file.rel), path: dst };
+          const src = path.join(source, file.rel);
+          const { sha256, targetMtimeMs } = large
+            ? await copyFileVerified(src, to, file, { ...(signal ? { signal } : {}), onBytes: (n) => progress.partial(file.rel, n) })
+            : copySmallFileSync(src, to, file);
+          // Not awaited: workers go on while lines gather into the next batched write (close() waits).
+          writer.record({ path: file.rel, size: file.size, mtimeMs: file.mtimeMs, sha256, targetMtimeMs }).catch((err: unknown) => {
+            journalFailure ??= { err };
+          });
           hashes.set(file.rel, sha256);
           filesCopied++;
           bytesCopied += file.size;
@@ -131,20 +145,12 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
       signal?.throwIfAborted();
       if (failure) throw failure.err;
     } finally {
+      await dirs.closeAll();
       await writer.close();
     }
+    if (journalFailure) throw toCopyError(journalFailure.err, 'write', opts.journalPath);
 
-    // Deepest first: setting a child's times would otherwise move its parent's mtime.
-    for (const d of [...tree.dirs].reverse()) {
-      const dir = path.join(target, d.rel);
-      await onSide('write', dir, () =>
-        withDir(openTarget(d.rel), async (h) => {
-          if (h.hasHandle) return h.setModeAndTimes(d.mode | 0o200, d.atimeMs, d.mtimeMs);
-          await chmod(dir, d.mode | 0o200);
-          await utimes(dir, d.atimeMs / 1000, d.mtimeMs / 1000);
-        }),
-      );
-    }
+    await setDirModesAndTimes(target, tree.dirs, targetDirs);
     progress.finish();
     const end = performance.now();
     const files: CopiedFile[] = tree.files
@@ -172,37 +178,15 @@ export async function copyTree(opts: CopyOptions): Promise<CopyResult> {
   }
 }
 
-/** The relative path of an entry's folder ('' for the root). */
-function parentOf(rel: string): string {
-  const parent = path.posix.dirname(rel);
-  return parent === '.' ? '' : parent;
-}
-
-/**
- * Creates the target root (and its missing parents, which are the administrator's) and then each
- * folder of the tree inside its verified parent; returns the identity of every target folder.
- */
-async function createTargetDirs(target: string, dirs: readonly { rel: string }[]): Promise<Map<string, FileId>> {
-  await ensureDir(target);
-  const ids = new Map<string, FileId>();
-  ids.set('', await withDir(DirHandle.open(target), async (root) => root.id));
-  for (const d of dirs) {
-    const parentRel = parentOf(d.rel);
-    await onSide('write', path.join(target, d.rel), () =>
-      withDir(DirHandle.open(parentRel === '' ? target : path.join(target, parentRel), ids.get(parentRel)), async (parent) => {
-        const name = path.posix.basename(d.rel);
-        await parent.mkdir(name);
-        ids.set(d.rel, await withDir(parent.openDir(name), async (child) => child.id));
-      }),
-    );
-  }
-  return ids;
-}
-
 /** True when the journal's verified copy is still in place (and, if asked, still hashes the same). */
 async function isFinished(file: WalkedFile, dst: string, done: JournalEntry, rehash: boolean): Promise<boolean> {
   if (done.size !== file.size || done.mtimeMs !== file.mtimeMs) return false; // the source changed since
-  const st = await lstat(dst).catch(() => undefined);
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(dst); // synchronous: a resume checks every file, and this is all it does for most
+  } catch {
+    st = undefined;
+  }
   if (!st || !st.isFile() || st.size !== done.size || st.mtimeMs !== done.targetMtimeMs) return false;
   if (!rehash) return true;
   const h = await hashFile(dst).catch(() => undefined);

@@ -1,6 +1,7 @@
 /**
  * The resumable copy journal: JSON lines, a header naming source and target, then one line per
- * verified file. Appended with one write per line; a line cut short by a crash is ignored.
+ * verified file. Lines that arrive while a write is under way go out together in the next write
+ * (one syscall per batch, not per file); a line cut short by a crash is ignored.
  */
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -66,9 +67,11 @@ function isEntry(v: unknown): v is JournalEntry {
   );
 }
 
-/** An open journal; appends are serialised so lines never interleave. */
+/** An open journal; appends are serialised and batched so lines never interleave. */
 export class JournalWriter {
-  private chain: Promise<void> = Promise.resolve();
+  private pending: string[] = [];
+  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
   private constructor(private readonly fh: FileHandle) {}
 
   /** Opens (creating it with its header when new) the journal for appending. */
@@ -86,21 +89,37 @@ export class JournalWriter {
     return writer;
   }
 
-  /** Records one verified file. */
+  /** Records one verified file; resolves once its line is written. */
   record(entry: JournalEntry): Promise<void> {
     return this.append(entry);
   }
 
   private append(value: unknown): Promise<void> {
-    const line = value === undefined ? '\n' : `${JSON.stringify(value)}\n`;
-    this.chain = this.chain.then(async () => {
-      await this.fh.write(line);
-    });
-    return this.chain;
+    this.pending.push(value === undefined ? '\n' : `${JSON.stringify(value)}\n`);
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.flushing ??= this.drain();
+    return done;
+  }
+
+  /** Writes whatever is pending, batch after batch, until nothing is left. */
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const data = Buffer.from(this.pending.join(''));
+      const waiters = this.waiters;
+      this.pending = [];
+      this.waiters = [];
+      try {
+        for (let off = 0; off < data.length; ) off += (await this.fh.write(data, off, data.length - off)).bytesWritten;
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err);
+      }
+    }
+    this.flushing = undefined;
   }
 
   async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
+    await this.flushing;
     await this.fh.close();
   }
 }

@@ -3,6 +3,7 @@
  * special files). Each folder is opened without following links and listed through its handle, so
  * a folder swapped for a link during the walk is refused instead of listing what the link points to.
  */
+import { lstatSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { DirHandle, withDir } from '../no-follow.js';
 import type { FileId } from '../no-follow.js';
@@ -48,7 +49,8 @@ export async function walkTree(root: string): Promise<WalkedTree> {
     await withDir(DirHandle.open(rel === '' ? root : `${root}/${rel}`, id), async (dir) => {
       rootId ??= dir.id;
       const names = (await dir.list()).sort();
-      const stats = await Promise.all(names.map((n) => dir.lstat(n)));
+      // Synchronous: one lstat per entry costs less than its thread-pool round trip (see copy-small-file.ts).
+      const stats = names.map((n) => lstatSync(dir.at(n)));
       for (let i = 0; i < names.length; i++) {
         const st = stats[i]!;
         const childRel = rel === '' ? names[i]! : `${rel}/${names[i]!}`;

@@ -49,7 +49,8 @@ export interface PgConnection {
   readSettings(names: readonly string[]): Promise<Readonly<Record<string, PgSetting>>>;
   roleExists(role: string): Promise<boolean>;
   /** Creates the LOGIN role, or updates its password (and LOGIN) when they differ. */
-  ensureRole(role: string, password: string): Promise<EnsureResult>;
+  /** `storage` md5 (asked for): a new password stored as md5, a verifier of the same password kept whatever its kind. */
+  ensureRole(role: string, password: string, storage?: 'scram' | 'md5'): Promise<EnsureResult>;
   databaseExists(name: string): Promise<boolean>;
   /** Creates the database owned by `owner`, or hands an existing one to `owner`. */
   ensureDatabase(name: string, owner: string): Promise<EnsureResult>;
@@ -134,21 +135,24 @@ export async function endClient(client: Client, ms = 2_000): Promise<void> {
   if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
-/** Connects within a bounded time; failures become UserErrors. */
-export async function connectPostgres(opts: PgConnectOptions): Promise<PgConnection> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  const ssl = await sslConfig(opts);
-  const client = new Client({
+/** The node-postgres settings every spsetup connection shares: endpoint, login, TLS, connect timeout. */
+export async function clientConfig(opts: PgConnectOptions, applicationName: string): Promise<ClientConfig> {
+  return {
     host: opts.host,
     port: opts.port,
     user: opts.user,
     password: opts.password,
     database: opts.database ?? 'postgres',
-    ssl,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    application_name: 'spsetup',
-  });
+    ssl: await sslConfig(opts),
+    connectionTimeoutMillis: opts.timeoutMs ?? 10_000,
+    application_name: applicationName,
+  };
+}
+
+/** Connects within a bounded time; failures become UserErrors. */
+export async function connectPostgres(opts: PgConnectOptions): Promise<PgConnection> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const client = new Client({ ...(await clientConfig(opts, 'spsetup')), query_timeout: timeoutMs });
   // An idle connection that drops must not crash the process.
   client.on('error', () => undefined);
   const { password: _password, ...publicOpts } = opts;
@@ -175,7 +179,7 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
   const databaseExists = async (name: string) => (await query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
 
   /** The verifier the server would store: SCRAM from PostgreSQL 10 on, md5 before. */
-  const verifierFor = async (role: string, pw: string) => ((await serverVersionNum()) >= 100000 ? scramVerifier(pw) : md5Verifier(pw, role));
+  const verifierFor = async (role: string, pw: string, storage: 'scram' | 'md5' = 'scram') => ((await serverVersionNum()) >= 100000 && storage === 'scram' ? scramVerifier(pw) : md5Verifier(pw, role));
 
   /** The stored verifier when we may read pg_authid (superuser), else undefined. */
   const storedVerifier = async (role: string): Promise<string | null | undefined> => {
@@ -199,20 +203,20 @@ function createConnection(client: Client, options: Omit<PgConnectOptions, 'passw
         rows.map((r) => [r.name, { name: r.name, setting: r.setting, unit: r.unit, context: r.context, pendingRestart: r.pending_restart, sourcefile: r.sourcefile }]),
       );
     },
-    async ensureRole(role, pw) {
+    async ensureRole(role, pw, storage = 'scram') {
       if (role === '' || pw === '') throw new UserError('invalid-input', 'A database role needs a name and a password.', 'Give both.');
       const ident = escapeIdentifier(role);
       if (!(await roleExists(role))) {
-        await query(`CREATE ROLE ${ident} LOGIN PASSWORD ${escapeLiteral(await verifierFor(role, pw))}`);
+        await query(`CREATE ROLE ${ident} LOGIN PASSWORD ${escapeLiteral(await verifierFor(role, pw, storage))}`);
         return { created: true, changed: true };
       }
       const login = (await query<{ l: boolean }>('SELECT rolcanlogin AS l FROM pg_roles WHERE rolname = $1', [role]))[0]?.l === true;
       const stored = await storedVerifier(role);
       // An md5 verifier of the same password is stored again as SCRAM where the server has it.
       const scram = (await serverVersionNum()) >= 100000;
-      const samePassword = typeof stored === 'string' && stored.startsWith('SCRAM-SHA-256$') === scram && verifierMatches(stored, pw, role);
+      const samePassword = typeof stored === 'string' && (storage === 'md5' || stored.startsWith('SCRAM-SHA-256$') === scram) && verifierMatches(stored, pw, role);
       if (login && samePassword) return { created: false, changed: false };
-      const parts = [login ? '' : ' LOGIN', samePassword ? '' : ` PASSWORD ${escapeLiteral(await verifierFor(role, pw))}`].join('');
+      const parts = [login ? '' : ' LOGIN', samePassword ? '' : ` PASSWORD ${escapeLiteral(await verifierFor(role, pw, storage))}`].join('');
       await query(`ALTER ROLE ${ident}${parts}`);
       return { created: false, changed: true };
     },

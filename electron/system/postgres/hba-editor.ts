@@ -58,6 +58,8 @@ export interface HbaRule {
   /** CIDR (10.0.0.0/24, ::1/128); ignored for `local`. */
   readonly address?: string;
   readonly method: string;
+  /** Fields that hold a keyword of ours (all), written as the keyword; every other name is quoted when it reads as one. */
+  readonly keywords?: readonly ('database' | 'user')[] | undefined;
 }
 
 /** Splits one logical line into comma-list fields, honouring "quotes" ("" is a quote) and # comments. */
@@ -175,9 +177,17 @@ export function parseHba(text: string): HbaEntry[] {
   return entries;
 }
 
-/** Quotes a name when PostgreSQL would otherwise split it or treat it as something else. */
+/** Words PostgreSQL reads as keywords in the database and user fields unless they are quoted. */
+const HBA_NAME_KEYWORDS = ['all', 'sameuser', 'samerole', 'samegroup', 'replication'];
+
+/**
+ * Quotes a name when PostgreSQL would otherwise split it or read it as something else: a keyword,
+ * a group (+role) or a file (@file). A leading / stays a regular expression even quoted (16+), so
+ * validateRule refuses those names.
+ */
 function quoteField(value: string): string {
-  return value === '' || /[\s,"#]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const special = value === '' || /[\s,"#]/.test(value) || /^[+@/]/.test(value) || HBA_NAME_KEYWORDS.includes(value);
+  return special ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 function validateRule(rule: HbaRule): void {
@@ -187,12 +197,17 @@ function validateRule(rule: HbaRule): void {
   if (!METHODS.includes(rule.method)) throw bad(`unknown method ${rule.method}`);
   for (const f of [rule.database, rule.user, rule.address ?? '']) if (/[\r\n]/.test(f)) throw bad('a field contains a line break');
   if (rule.database === '' || rule.user === '') throw bad('empty database or user');
+  for (const f of [rule.database, rule.user]) {
+    if (f.startsWith('/')) throw bad(`"${f}" starts with "/", which PostgreSQL 16 and later read as a regular expression even when quoted; choose a name that does not`);
+  }
+  for (const f of rule.keywords ?? []) if (!HBA_NAME_KEYWORDS.includes(rule[f])) throw bad(`${f} "${rule[f]}" is not a keyword`);
   if (rule.type !== 'local' && (!rule.address || !parseCidr(rule.address))) throw bad(`"${rule.address ?? ''}" is not a CIDR range`);
 }
 
 /** One rule as a pg_hba.conf line, aligned like the sample file. */
 export function formatHbaRule(rule: HbaRule): string {
-  const cols = [rule.type.padEnd(7), quoteField(rule.database).padEnd(15), quoteField(rule.user).padEnd(15)];
+  const field = (f: 'database' | 'user') => (rule.keywords?.includes(f) ? rule[f] : quoteField(rule[f]));
+  const cols = [rule.type.padEnd(7), field('database').padEnd(15), field('user').padEnd(15)];
   if (rule.type !== 'local') cols.push((rule.address ?? '').padEnd(23));
   cols.push(rule.method);
   return cols.join(' ');

@@ -11,8 +11,10 @@ import { findServerBinaries, initCluster, isServerRunning, startServer, stopServ
 import type { InitClusterOptions, ServerBinaries, ServerDir, StartServerOptions, StopServerOptions } from './local-server.js';
 import type { Processes } from '../types.js';
 import { pingPostgres, type PingResult } from './ping.js';
+import { readServerCertificate, type PresentedCertificate } from './server-certificate-probe.js';
 
 export type { PingResult } from './ping.js';
+export type { PresentedCertificate } from './server-certificate-probe.js';
 
 export type { PgConnectOptions, PgConnection, PgSetting, EnsureResult, PgSslMode } from './client.js';
 export type { ConfigApplyResult, ConfigChange, OfflineValidation } from './server-config.js';
@@ -49,6 +51,8 @@ export interface Postgres {
   isServerRunning(opts: ServerDir): Promise<boolean>;
   /** Whether the server at host:port accepts connections, as pg_isready tells it (no credentials sent). */
   ping(host: string, port: number, timeoutMs: number): Promise<PingResult>;
+  /** The certificate the server presents (read, never trusted; no credentials sent); undefined without SSL. */
+  serverCertificate(host: string, port: number, timeoutMs: number): Promise<PresentedCertificate | undefined>;
 }
 
 /** The real implementation; PostgreSQL's programs run through `processes`. */
@@ -67,5 +71,6 @@ export function createPostgres(processes: Processes): Postgres {
     stopServer: (opts) => stopServer(processes, opts),
     isServerRunning: (opts) => isServerRunning(processes, opts),
     ping: pingPostgres,
+    serverCertificate: readServerCertificate,
   };
 }

@@ -3,7 +3,7 @@
  * at once when an operation arrives; the agent still polls, so a lost connection only slows it.
  */
 import { Client, escapeIdentifier } from 'pg';
-import { endClient, sslConfig, toPgUserError, type PgConnectOptions } from './client.js';
+import { clientConfig, endClient, toPgUserError, type PgConnectOptions } from './client.js';
 
 export interface NotifyListener {
   /** Resolves when the connection ends (error or close). */
@@ -13,18 +13,7 @@ export interface NotifyListener {
 
 /** Connects and LISTENs on `channel`; failures to connect are UserErrors. */
 export async function listenForNotifications(opts: PgConnectOptions, channel: string, onNotify: (payload: string) => void): Promise<NotifyListener> {
-  const ssl = await sslConfig(opts);
-  const client = new Client({
-    host: opts.host,
-    port: opts.port,
-    user: opts.user,
-    password: opts.password,
-    database: opts.database ?? 'postgres',
-    ssl,
-    connectionTimeoutMillis: opts.timeoutMs ?? 10_000,
-    application_name: 'spsetup-node-agent',
-    keepAlive: true,
-  });
+  const client = new Client({ ...(await clientConfig(opts, 'spsetup-node-agent')), keepAlive: true });
   let markEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
   client.on('error', () => markEnded());

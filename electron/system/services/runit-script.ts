@@ -25,7 +25,7 @@ const dependencyWaitSeconds = 30;
 
 /** The whole environment a service starts with (plus HOME and its env/ values): never the installer's. */
 export const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const SERVICE_LANG = 'C.UTF-8';
+export const SERVICE_LANG = 'C.UTF-8';
 
 /** Quotes a value for /bin/sh: single quotes, with each ' written as '\''. */
 export function shellQuote(value: string): string {

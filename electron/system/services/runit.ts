@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
+import { readSuperviseState } from './supervise-status.js';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { NodeNetwork } from '../node-network.js';
@@ -126,7 +127,8 @@ export class RunitServiceManager implements ServiceManager {
     assertServiceName(name);
     if (!(await exists(this.linkPath(name)))) return 'missing';
     const svStatus = async () => parseSvStatus((await this.processes.run('sv', ['status', this.linkPath(name)], { allowFailure: true, timeoutMs: 15_000 })).stdout);
-    const state = await svStatus();
+    // Read where sv reads it (readiness polls this every 100 ms: one process per poll otherwise).
+    const state = (await readSuperviseState(this.linkPath(name))) ?? (await svStatus());
     // Linked but not yet picked up by a running supervisor: its state is known within seconds.
     if (state !== 'unknown' || (await findRunsvdir(this.serviceDir)) === undefined) return state;
     await this.waitSupervised(name);

@@ -17,6 +17,11 @@ export function quoteEnvironment(key: string, value: string): string {
   return `"${escapeSpecifiers(`${key}=${value}`.replace(/\\/g, '\\\\').replace(/"/g, '\\"'))}"`;
 }
 
+/** `sh -c` script: stdout and stderr appended to $0 (the log), then the program ("$@"); the same wrapper as runit's. */
+const OPEN_LOG_AS_ACCOUNT = 'exec >>"$0" 2>&1 && exec "$@"';
+/** Where a unit whose service opens its own log names it (a comment: systemd does nothing with it). */
+const LOG_COMMENT = '# Log file, opened by the service as its account: ';
+
 /** The unit file text for a definition (validated input expected). */
 export function renderUnit(def: ServiceDefinition): string {
   for (const [what, path] of [['working directory', def.cwd], ['log file', def.logFile]] as const) {
@@ -33,28 +38,45 @@ export function renderUnit(def: ServiceDefinition): string {
     'Wants=network-online.target',
   ];
   if (deps.length > 0) unit.push(`Requires=${deps.join(' ')}`);
-  const service = ['', '[Service]', 'Type=simple', `ExecStart=${[def.command, ...def.args].map(quoteExecWord).join(' ')}`];
+  // A service with an account opens its log itself, after systemd dropped to User=: the log lies
+  // in the account's folder, and StandardOutput=append: is opened by PID 1 as root (following links).
+  const asAccount = def.account !== undefined && def.logFile !== undefined;
+  const exec = asAccount ? ['/bin/sh', '-c', OPEN_LOG_AS_ACCOUNT, def.logFile!, def.command, ...def.args] : [def.command, ...def.args];
+  const service = ['', '[Service]', 'Type=simple', `ExecStart=${exec.map(quoteExecWord).join(' ')}`];
   if (def.account) service.push(`User=${escapeSpecifiers(def.account)}`);
   if (def.cwd) service.push(`WorkingDirectory=${escapeSpecifiers(def.cwd)}`);
   for (const key of Object.keys(def.env ?? {}).sort()) service.push(`Environment=${quoteEnvironment(key, def.env?.[key] ?? '')}`);
   if (def.stopSignal) service.push(`KillSignal=SIG${def.stopSignal}`);
   service.push('Restart=on-failure', 'RestartSec=2');
-  if (def.logFile) {
-    service.push(`StandardOutput=append:${escapeSpecifiers(def.logFile)}`, `StandardError=append:${escapeSpecifiers(def.logFile)}`);
-  }
+  if (asAccount) service.push(`${LOG_COMMENT}${def.logFile}`);
+  else if (def.logFile) service.push(`StandardOutput=append:${escapeSpecifiers(def.logFile)}`, `StandardError=append:${escapeSpecifiers(def.logFile)}`);
   const install = ['', '[Install]', 'WantedBy=multi-user.target'];
   return `${[...unit, ...service, ...install].join('\n')}\n`;
 }
 
-/** Replaces (or adds) User= in a unit's [Service] section. */
+/**
+ * Replaces (or adds) User= in a unit's [Service] section. A unit that had no account and logged
+ * through StandardOutput=append: gets the wrapper that opens its log as the account (as renderUnit).
+ */
 export function setUnitUser(unit: string, account: string): string {
   const line = `User=${escapeSpecifiers(account)}`;
   if (/^User=.*$/m.test(unit)) return unit.replace(/^User=.*$/m, line);
-  return unit.replace(/^(ExecStart=.*)$/m, `$1\n${line}`);
+  const log = unitLogFile(unit);
+  let text = unit.replace(/^(ExecStart=.*)$/m, `$1\n${line}`);
+  if (log !== undefined && /^StandardOutput=append:/m.test(unit)) {
+    const wrapper = ['/bin/sh', '-c', OPEN_LOG_AS_ACCOUNT, log].map(quoteExecWord).join(' ');
+    text = text
+      .replace(/^ExecStart=(.*)$/m, (_all, rest: string) => `ExecStart=${wrapper} ${rest}`)
+      .replace(/^StandardOutput=append:.*\n/m, `${LOG_COMMENT}${log}\n`)
+      .replace(/^StandardError=append:.*\n/m, '');
+  }
+  return text;
 }
 
 /** The log file a unit appends to, if any. */
 export function unitLogFile(unit: string): string | undefined {
+  const own = unit.split('\n').find((line) => line.startsWith(LOG_COMMENT));
+  if (own !== undefined) return own.slice(LOG_COMMENT.length);
   const match = /^StandardOutput=append:(.*)$/m.exec(unit);
   return match?.[1]?.replace(/%%/g, '%');
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../../shared/errors.js';
 import { NodeNetwork } from '../node-network.js';
+import { ensureOwnedFile } from '../no-follow.js';
 import { PosixFiles } from '../posix-files.js';
 import type { Files, Network, Processes, Readiness, ServiceDefinition, ServiceManager, ServiceState } from '../types.js';
 import { renderUnit, setUnitUser, unitLogFile } from './systemd-unit.js';
@@ -45,8 +46,20 @@ export class SystemdServiceManager implements ServiceManager {
   /** Writes the unit when it changed, reloads systemd, and enables or disables it per autoStart. */
   async install(def: ServiceDefinition): Promise<void> {
     const text = this.render(def);
+    await this.prepareLog(def);
     await this.writeUnit(def.name, text);
     await this.systemctl([def.autoStart === false ? 'disable' : 'enable', unitName(def.name)]);
+  }
+
+  /**
+   * A service with an account opens its log as the account (renderUnit), which may lack the right
+   * to create it: the log is made beforehand, owned by the account, refusing a link on the way.
+   * An account that does not exist yet is left to the service's own first start.
+   */
+  private async prepareLog(def: ServiceDefinition): Promise<void> {
+    if (def.account === undefined || def.logFile === undefined) return;
+    const owner = await this.processes.lookupUser(def.account);
+    if (owner) await ensureOwnedFile(def.logFile, owner, 0o640);
   }
 
   /** Rewrites User= (the password is not used on POSIX). */

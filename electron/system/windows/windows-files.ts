@@ -149,6 +149,12 @@ export class WindowsFiles implements Files {
     return (access.grants ?? []).every((g) => aclSatisfies(acl, g));
   }
 
+  /** The ACL's entries as icacls shows them, e.g. `BUILTIN\\Users (OI)(CI)(RX)`. */
+  async describeAccess(path: string): Promise<string> {
+    const acl = await readAcl(this.runner, path);
+    return `ACL ${acl.map((e) => `${e.principal} ${e.flags.map((f) => `(${f})`).join('')}`).join(', ') || 'empty'}`;
+  }
+
   /**
    * For this process (no account, or the current one): a real probe, a file created and deleted.
    * For another account: its entries in the folder's ACL and those of Everyone, Authenticated

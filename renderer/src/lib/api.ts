@@ -123,7 +123,8 @@ const METHOD_LIST = [
   'environment', 'testDatabase', 'testShare', 'checkHostname', 'plan', 'apply', 'cancel',
   'resume', 'rollback', 'status', 'saveDiagnostics', 'exportBundle', 'importBundle', 'importSpc',
   'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration',
-  'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings',
+  'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings', 'siteBackup',
+  'planDbPrepare', 'applyDbPrepare',
 ] as const satisfies readonly InstallerMethod[];
 // Compile-time proof that every contract method is reachable from the wizard.
 type Missing = Exclude<InstallerMethod, (typeof METHOD_LIST)[number]>;

@@ -19,6 +19,8 @@ export class Wizard {
   issues = $derived(computeIssues(this.form));
   screens = $derived(screensFor(this.form));
   index = $derived(this.screens.indexOf(this.screen));
+  /** Screens the user has reached (the sidebar lets them go back to any of these). */
+  visited = $state<Partial<Record<ScreenId, boolean>>>({ welcome: true });
 
   /** Loads the environment and prefills the form. */
   async load(): Promise<void> {
@@ -79,7 +81,34 @@ export class Wizard {
       return bad;
     }
     const to = this.screens[this.index + 1];
-    if (to !== undefined) this.screen = to;
+    if (to !== undefined) this.goTo(to);
+    return [];
+  }
+
+  /** True when the sidebar may take the user to this screen (reached before; not the run's own screens). */
+  canVisit(screen: ScreenId): boolean {
+    const locked = (s: ScreenId): boolean => s === 'installing' || s === 'finished';
+    return this.visited[screen] === true && screen !== this.screen && !locked(screen) && !locked(this.screen) && this.screens.includes(screen);
+  }
+
+  /**
+   * The sidebar's jump: back at once; forward only over screens that are still valid, else it
+   * stops at the first one with issues and shows them (as Next would).
+   */
+  visit(screen: ScreenId): string[] {
+    if (!this.canVisit(screen)) return [];
+    const target = this.screens.indexOf(screen);
+    for (let i = this.index; i < target; i++) {
+      const at = this.screens[i];
+      if (at === undefined) break;
+      const bad = this.screenIssues(at);
+      if (bad.length > 0) {
+        this.goTo(at);
+        for (const p of bad) this.touched[p] = true;
+        return bad;
+      }
+    }
+    this.goTo(screen);
     return [];
   }
 
@@ -90,6 +119,7 @@ export class Wizard {
 
   goTo(screen: ScreenId): void {
     this.screen = screen;
+    this.visited[screen] = true;
   }
 
   /** Pre-fills the form from an imported bundle or spc.cfg. */
@@ -99,7 +129,13 @@ export class Wizard {
 }
 
 /** Planning, preflight and the run, kept apart from the form. */
+/** Planning gathers facts on this machine; past this bound the wizard says so instead of waiting on. */
+export const PLAN_BOUND_MS = 90_000;
+
 export class Flow {
+  /** When the running plan started (the Ready screen shows the time it has taken). */
+  planStarted = $state(0);
+  #planGeneration = 0;
   planResult = $state<PlanResult | undefined>(undefined);
   planError = $state<ErrorInfo | undefined>(undefined);
   planning = $state(false);
@@ -114,15 +150,29 @@ export class Flow {
 
   /** Plans the current settings (the Ready screen). */
   async plan(): Promise<void> {
+    const generation = ++this.#planGeneration;
     this.planning = true;
+    this.planStarted = Date.now();
     this.planError = undefined;
     this.planResult = undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BoundError()), PLAN_BOUND_MS);
+    });
     try {
-      this.planResult = await api().plan({ settings: this.wizard.settings() });
+      const result = await Promise.race([api().plan({ settings: this.wizard.settings() }), bound]);
+      // A plan that arrives after a newer one was asked for (or after the bound) is not shown.
+      if (generation === this.#planGeneration) this.planResult = result;
     } catch (err) {
-      this.planError = errorOf(err);
+      if (generation === this.#planGeneration) {
+        this.planError =
+          err instanceof BoundError
+            ? { code: 'timeout', message: `Planning did not finish within ${PLAN_BOUND_MS / 1000} s.`, fix: 'A probe is waiting on something on this machine (a database, a port, a folder on the network); check the log, then plan again.' }
+            : errorOf(err);
+      }
     } finally {
-      this.planning = false;
+      clearTimeout(timer);
+      if (generation === this.#planGeneration) this.planning = false;
     }
   }
 
@@ -167,3 +217,5 @@ export class Flow {
     }
   }
 }
+
+class BoundError extends Error {}

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { settingsToSpc } from '../../../electron/features/spc/spc.js';
 import { parseSettings, type Settings } from '../../../electron/shared/settings.js';
 import { REPO_ROOT } from '../../support/cluster.js';
 import { takeSnapshot } from '../../support/snapshot.js';
-import { createTempDir, type TempDir } from '../../support/temp.js';
+import { createTempDir, createTempUser, type TempDir, type TempUser } from '../../support/temp.js';
 
 const run = promisify(execFile);
 const CLI = join(REPO_ROOT, 'bin', 'spsetup.js');
@@ -97,6 +97,64 @@ describe.skipIf(!built)('attack 4: a share sub-folder naming a system folder (ne
     const r = await spsetup('spc', 'import', spc, '--base', join(tmp.path, 'base.json'), '--out', join(tmp.path, 'from-spc.json'));
     expect(r.out).toMatch(REFUSED);
     expect(r.code).toBe(2);
+    expect(await everything()).toEqual(before);
+  });
+});
+
+describe.skipIf(!built)('attack 4: existing folders the share step re-owns (needs `npm run build`)', () => {
+  let tmp: TempDir;
+  let other: TempUser;
+  let settingsFile: string;
+  const everything = () => takeSnapshot({ roots: [tmp.path] });
+  const plan = async () => {
+    const r = await spsetup('plan', '--settings', settingsFile, '--json');
+    return { ...r, step: (id: string) => (JSON.parse(r.out.slice(r.out.indexOf('{'))) as { plan: { steps: { id: string; action: string; summary: string }[] } }).plan.steps.find((s) => s.id === id) };
+  };
+
+  beforeAll(async () => {
+    tmp = await createTempDir('spsetup-attack-', true);
+    other = await createTempUser('spown-');
+    const share = join(tmp.path, 'share');
+    // The share root stands for a system folder someone named (root's, 0755, with content); Apps is another account's private folder.
+    await mkdir(share, { mode: 0o755 });
+    await writeFile(join(share, 'job'), '* * * * * root true\n');
+    await mkdir(join(share, 'Apps'), { mode: 0o700 });
+    await chown(join(share, 'Apps'), Number((await run('id', ['-u', other.name])).stdout), Number((await run('id', ['-g', other.name])).stdout));
+    settingsFile = join(tmp.path, 'settings.json');
+    await writeFile(settingsFile, JSON.stringify({
+      product: 'reference', cluster: { mode: 'create' }, database: { install: 'existing', host: '127.0.0.1', port: 9, password: 'Pw-1' },
+      share: { root: share }, serviceAccount: { user: 'spref' }, hostname: 'central.example.com', plannedNodes: 3,
+      installDir: `${tmp.path}/opt`, dataDir: `${tmp.path}/data`, stateDir: `${tmp.path}/state`,
+    }), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await tmp?.cleanup();
+    await other?.cleanup();
+  });
+
+  it('names every existing folder it re-owns, with its owner and mode now and after', async () => {
+    const before = await everything();
+    // Exit 3: the preflight fails (no database there, the host name does not resolve); the plan is shown all the same.
+    const r = await plan();
+    const step = r.step('share-folders');
+    const share = join(tmp.path, 'share');
+    // Before the fix the summary was "Create …/ArchivedLogs, …/CustomData, …/StaticContent": the two re-owned folders were not shown.
+    expect(step?.summary).toContain(`Create ${share}/ArchivedLogs, ${share}/CustomData, ${share}/StaticContent (owner spref, mode 0770)`);
+    expect(step?.summary).toContain(`Re-own ${share}: now owner root, group root, mode 0755; becomes owner spref, mode 0770`);
+    expect(step?.summary).toContain(`Re-own ${share}/Apps: now owner ${other.name}, group ${other.name}, mode 0700; becomes owner spref, mode 0770`);
+    expect(await everything()).toEqual(before);
+  });
+
+  it('refuses a sub-folder that is a link (to a system folder): a conflict (exit 3), nothing changed', async () => {
+    const share = join(tmp.path, 'share');
+    const victim = join(tmp.path, 'cron.d');
+    await mkdir(victim, { mode: 0o755 });
+    await symlink(victim, join(share, 'CustomData'));
+    const before = await everything();
+    const r = await plan();
+    expect(r.out).toContain(`${share}/CustomData is a link, not a folder`);
+    expect(r.out).not.toContain('"plan"');
+    expect(r.code).toBe(3);
     expect(await everything()).toEqual(before);
   });
 });

@@ -88,6 +88,12 @@ describe.skipIf(skip)(`rollback undoes the install across runs${skip ? ` (skippe
     expect(plan.stdout).toMatch(/Rollback would undo \d+ change\(s\), newest first:/);
     for (const title of [`Product files in ${dirs.installDir}`, 'Repository database cluster (initdb)', `Service account ${user}`]) expect(plan.stdout).toContain(title);
     expect(plan.stdout).not.toContain('NOT undone');
+    // The same list for a script (issue 19: --json where it prints data).
+    const asJson = await cli(['rollback', '--plan', '--json']);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    const items = JSON.parse(asJson.stdout) as { stepId: string; title: string; cannot?: string }[];
+    expect(items.map((i) => i.title)).toEqual(expect.arrayContaining([`Product files in ${dirs.installDir}`, 'Repository database cluster (initdb)', `Service account ${user}`]));
+    expect(items.filter((i) => i.cannot)).toEqual([]);
 
     const rollback = await cli(['rollback']);
     const out = `${rollback.stdout}\n${rollback.stderr}`;
@@ -103,6 +109,7 @@ describe.skipIf(skip)(`rollback undoes the install across runs${skip ? ` (skippe
 
     // Nothing is left to undo; the plan says so.
     expect((await cli(['rollback', '--plan'])).stdout).toContain('Rollback: nothing to undo');
+    expect(JSON.parse((await cli(['rollback', '--plan', '--json'])).stdout)).toEqual([]);
   });
 
   it('an install after the rollback works again from scratch', async () => {

@@ -7,6 +7,7 @@ import { parseConnectionString } from '../../../electron/shared/connection-strin
 import { getManifest } from '../../../electron/product/index.js';
 import { renderSitePlan } from '../../../electron/cli/render.js';
 import { centralInput } from '../features/bundle/sample-settings.js';
+import { makeCa } from '../../../electron/system/tls/index.js';
 
 const settings = settingsSchema.parse(centralInput());
 const SERVICES = getManifest('reference').services.map((s) => s.name);
@@ -74,6 +75,16 @@ describe('the plan of a site operation', () => {
     expect(plan.nodes[1]!.steps[0]).toBe("set Port=5433, Password=******** (sealed with the site key) in the node's connection string (XML escapes written as the product reads them)");
     expect(JSON.stringify(plan)).not.toContain('N3w-Secret');
     expect(renderSitePlan(plan)).not.toContain('N3w-Secret');
+  });
+
+  it('verify-full for a running site: the CA is written on each node before its string names it; a request whose CA is not a PEM certificate is refused', async () => {
+    const ca = await makeCa({ commonName: 'spsetup site CA test', validDays: 30 });
+    const plan = planOf(settings, status, parseSiteOperationInput({ action: { kind: 'connection', sslMode: 'VerifyFull', rootCertificate: ca.certPem } }));
+    expect(plan.nodes[0]!.steps.slice(0, 2)).toEqual([
+      'write the CA the node verifies the server with (CN=spsetup site CA test) to database-ca.pem in its data folder',
+      "set Ssl Mode=VerifyFull, Root Certificate=<the node's data folder>/database-ca.pem in the node's connection string (XML escapes written as the product reads them)",
+    ]);
+    expect(() => parseSiteOperationInput({ action: { kind: 'connection', sslMode: 'VerifyFull', rootCertificate: 'not a certificate' } })).toThrow(/the root certificate is a PEM certificate/);
   });
 
   it('the id follows what the plan shows: another node or value gives another id, another password the same', () => {

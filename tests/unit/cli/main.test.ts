@@ -46,6 +46,19 @@ describe('spsetup command line', () => {
     expect((await cli('plan', '--settings', join(dir, 'nope.json'))).code).toBe(2);
   });
 
+  it('with --json a failure prints one JSON error document on stdout, the message still on stderr', async () => {
+    const missing = join(dir, 'nope.json');
+    const r = await cli('plan', '--settings', missing, '--json');
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.out) as { error: { code: string; exitCode: number; message: string; fix: string | null } };
+    expect(doc.error.exitCode).toBe(2);
+    expect(doc.error.code).not.toBe('internal');
+    expect(doc.error.message).toContain(missing);
+    expect(r.err).toContain(doc.error.message);
+    // Without --json stdout stays empty on failure.
+    expect((await cli('plan', '--settings', missing)).out).toBe('');
+  });
+
   it('takes --set overrides but never a secret on the command line', () => {
     const base = { hostname: 'a', serviceAccount: { user: 'u' } } as unknown as SettingsInput;
     expect(applyOverrides(base, ['hostname=node2', 'plannedNodes=3', 'startServices=false'])).toMatchObject({ hostname: 'node2', plannedNodes: 3, startServices: false });

@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildAgentArgs, connectAgent, disposeRendezvous, prepareRendezvous, startAgent } from '../../../electron/main/agent-protocol.js';
+import { AGENT_METHODS, buildAgentArgs, connectAgent, disposeRendezvous, prepareRendezvous, startAgent } from '../../../electron/main/agent-protocol.js';
 import type { AgentRendezvous, RunningAgent } from '../../../electron/main/agent-protocol.js';
 import { buildElevatedCommand, startElevatedAgent } from '../../../electron/main/elevation.js';
 import { createFakeBackend } from '../../support/fake-backend.js';
 import { UserError } from '../../../electron/shared/errors.js';
+import { INSTALLER_METHODS, type InstallerBackend } from '../../../electron/shared/ipc.js';
+import { routeBackend } from '../../../electron/main/routed-backend.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -58,7 +60,10 @@ describe('agent protocol', () => {
   it('serves calls and streams events to the authenticated client', async () => {
     const { r, agent } = await setup();
     const client = await connectAgent(r.socketPath, r.token);
-    expect((await client.backend.environment()).platform).toBe('linux');
+    // Only the elevated methods are served (issue 11, attack 6): the rest run unelevated in the GUI.
+    for (const call of [() => client.backend.environment(), () => client.backend.importBundle({ path: '/etc/shadow', passphrase: 'x' }), () => client.backend.importSpc({ text: '' })]) {
+      await expect(call()).rejects.toMatchObject({ code: 'permission-denied' });
+    }
     const events: string[] = [];
     const result = await client.backend.apply({ planId: 'p', settings: { product: 'reference' } as never }, (e) => events.push(e.kind));
     expect(result.outcome).toBe('done');
@@ -71,6 +76,17 @@ describe('agent protocol', () => {
     await expect(connectAgent(r.socketPath, r.token)).rejects.toBeDefined();
     client.close();
     await agent.done;
+  });
+
+  it('routes to the agent exactly the methods the agent serves', async () => {
+    const sent = new Set<string>();
+    // Not thenable ('then' undefined), or Promise.resolve would wait on it.
+    const proxy = (onCall: (m: string) => void) => new Proxy({}, { get: (_t, m: string) => (m === 'then' ? undefined : async () => void onCall(m)) }) as InstallerBackend;
+    const agent = proxy((m) => sent.add(m));
+    const routed = routeBackend(proxy(() => undefined), false, () => Promise.resolve(agent));
+    await routed.apply({} as never, () => undefined); // the agent exists from here on
+    for (const m of INSTALLER_METHODS) await (routed[m] as (i: unknown, e: unknown) => Promise<unknown>)({}, () => undefined);
+    expect([...sent].sort()).toEqual([...AGENT_METHODS].sort());
   });
 
   it('ends when no client authenticates in time', async () => {

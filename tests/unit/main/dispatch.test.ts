@@ -3,12 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dispatchCall } from '../../../electron/main/dispatch.js';
 import { isTrustedSenderUrl } from '../../../electron/main/security.js';
+import { APP_INDEX_URL } from '../../../electron/main/hardening.js';
 import { INSTALLER_METHODS, parseRequest } from '../../../electron/shared/ipc.js';
 import { UserError } from '../../../electron/shared/errors.js';
 import { createFakeBackend } from '../../support/fake-backend.js';
 
 const index = join('/opt/spsetup/resources/app.asar/dist/renderer', 'index.html');
-const own = pathToFileURL(index).href;
+const own = APP_INDEX_URL;
 const settings = { product: 'reference', hostname: 'node1' };
 
 describe('IPC payload validation', () => {
@@ -54,7 +55,7 @@ describe('IPC payload validation', () => {
 
   it('has a schema for every method', () => {
     expect([...INSTALLER_METHODS].sort()).toEqual(
-      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration', 'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings'].sort(),
+      ['apply', 'cancel', 'checkHostname', 'environment', 'exportBundle', 'importBundle', 'importSpc', 'plan', 'resume', 'rollback', 'saveDiagnostics', 'status', 'testDatabase', 'testShare', 'detectMigration', 'planMigration', 'applyMigration', 'resumeMigration', 'siteStatus', 'planSiteOperation', 'runSiteOperation', 'siteSettings', 'siteBackup', 'planDbPrepare', 'applyDbPrepare'].sort(),
     );
   });
 });
@@ -65,6 +66,10 @@ describe('IPC sender validation', () => {
     expect(isTrustedSenderUrl(`${own}#/ready`, index)).toBe(true);
     expect(isTrustedSenderUrl('https://evil.example/', index)).toBe(false);
     expect(isTrustedSenderUrl('file:///tmp/other.html', index)).toBe(false);
+    // The page is served over app:// only: its own file:// URL is not trusted any more (issue 11, attack 10).
+    expect(isTrustedSenderUrl(pathToFileURL(index).href, index)).toBe(false);
+    expect(isTrustedSenderUrl('app://other/index.html', index)).toBe(false);
+    expect(isTrustedSenderUrl('app://spsetup/evil.html', index)).toBe(false);
     expect(isTrustedSenderUrl('file://remote-host/opt/spsetup/resources/app.asar/dist/renderer/index.html', index)).toBe(false);
     expect(isTrustedSenderUrl('', index)).toBe(false);
     expect(isTrustedSenderUrl(undefined, index)).toBe(false);

@@ -44,10 +44,10 @@ describe('migration payloads', () => {
   it('a refused payload never reaches the back end', async () => {
     const calls: string[] = [];
     const backend = new Proxy({} as InstallerBackend, { get: (_t, name) => async () => void calls.push(String(name)) });
-    const reply = await dispatchCall(backend, 'applyMigration', 'file:///app/dist/renderer/index.html', '/app/dist/renderer/index.html', { planId: 'p1', migration: { ...migration, role: 'x' } }, () => undefined);
+    const reply = await dispatchCall(backend, 'applyMigration', 'app://spsetup/index.html', '/app/dist/renderer/index.html', { planId: 'p1', migration: { ...migration, role: 'x' } }, () => undefined);
     expect(reply.ok).toBe(false);
     expect(calls).toEqual([]);
-    const ok = await dispatchCall(backend, 'applyMigration', 'file:///app/dist/renderer/index.html', '/app/dist/renderer/index.html', { planId: 'p1', migration }, () => undefined);
+    const ok = await dispatchCall(backend, 'applyMigration', 'app://spsetup/index.html', '/app/dist/renderer/index.html', { planId: 'p1', migration }, () => undefined);
     expect(ok.ok).toBe(true);
     expect(calls).toEqual(['applyMigration']);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
+import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, measurePassword, MIN_PASSWORD_SCORE, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
 import { parseSettings } from '../../../electron/shared/settings.js';
 import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
 
@@ -88,5 +88,56 @@ describe('wizard form', () => {
   it('warns about open ranges', () => {
     expect(hasOpenRange('10.0.0.0/24, 0.0.0.0/0')).toBe(true);
     expect(hasOpenRange('10.0.0.0/24')).toBe(false);
+  });
+});
+
+describe('passwords the installer creates (issue 19)', () => {
+  it('refuses weak local database passwords with the reason, on their own fields', () => {
+    const f = filled();
+    f.dbPassword = f.dbPasswordConfirm = 'abc';
+    f.superuserPassword = f.superuserPasswordConfirm = '1';
+    const issues = computeIssues(f);
+    expect(issues['database.password']).toMatch(/^too weak \(very weak\): .*"abc"/);
+    expect(issues['database.superuserPassword']).toMatch(/^too weak/);
+  });
+
+  it('counts the names typed elsewhere as known words', () => {
+    const f = filled();
+    f.dbPassword = f.dbPasswordConfirm = 'qliksenserepository';
+    expect(computeIssues(f)['database.password']).toMatch(/^too weak/);
+  });
+
+  it('accepts a strong password and measures its strength', () => {
+    const f = filled();
+    f.dbPassword = f.dbPasswordConfirm = 'correct-horse-battery';
+    expect(computeIssues(f)).toEqual({});
+    expect(measurePassword('correct-horse-battery').score).toBeGreaterThanOrEqual(MIN_PASSWORD_SCORE);
+    expect(measurePassword('abc').label).toBe('very weak');
+  });
+
+  it('checks passwords of existing accounts only for emptiness and control characters', () => {
+    const f = filled();
+    f.dbInstall = 'existing';
+    f.dbHost = 'db.example.test';
+    f.dbPassword = f.dbPasswordConfirm = 'abc';
+    expect(computeIssues(f)['database.password']).toBeUndefined();
+    f.dbPassword = f.dbPasswordConfirm = 'ab\nc';
+    expect(computeIssues(f)['database.password']).toMatch(/line break/);
+  });
+});
+
+describe('switching tasks (issue 19 item 1)', () => {
+  it('going back from Migrate to Install restores the local database and the superuser screen', () => {
+    const f = filled();
+    expect(f.dbInstall).toBe('local');
+    f.task = 'migrate';
+    deriveFields(f);
+    expect(f.dbInstall).toBe('existing');
+    f.task = 'install';
+    deriveFields(f);
+    expect(f.dbInstall).toBe('local');
+    expect(f.mode).toBe('create');
+    expect(screensFor(f)).toContain('superuser');
+    expect(toSettings(f).database?.host).toBe('localhost');
   });
 });

@@ -28,7 +28,7 @@ const confParams = z.object({
 
 const hbaParams = z.object({
   path: z.string(),
-  rules: z.array(z.object({ type: z.enum(HBA_TYPES), database: z.string(), user: z.string(), address: z.string(), method: z.string() })),
+  rules: z.array(z.object({ type: z.enum(HBA_TYPES), database: z.string(), user: z.string(), address: z.string(), method: z.string(), keywords: z.array(z.enum(['database', 'user'])).optional() })),
   live: liveServer.optional(),
 });
 

@@ -13,16 +13,28 @@ import { secretRef } from './params.js';
 import { adminServer, connectAdmin } from './pg-admin.js';
 import type { PgConnection } from '../../../system/postgres/client.js';
 import { verifierMatches } from '../../../system/postgres/scram.js';
+import type { Settings } from '../../../shared/settings.js';
 
 const params = z.object({
   server: adminServer,
   role: z.string(),
   password: secretRef,
   database: z.string(),
+  /**
+   * scram: stored as SCRAM-SHA-256 (an md5 verifier of the same password is stored again). md5
+   * (database.authMethod md5, asked for): a new password is stored as md5, a verifier of the same
+   * password is kept as it is. A server older than PostgreSQL 10 stores md5 either way.
+   */
+  passwordStorage: z.enum(['scram', 'md5']).default('scram'),
   /** Kept for plans made before the check read the catalog instead of logging in as the role (unused). */
   roleSsl: z.enum(['disable', 'require']).optional(),
 });
 type Params = z.infer<typeof params>;
+
+/** How the settings ask the role's password to be stored. */
+export function passwordStorage(db: Pick<Settings['database'], 'authMethod' | 'scramPassword'>): 'scram' | 'md5' {
+  return db.authMethod === 'md5' && db.scramPassword !== true ? 'md5' : 'scram';
+}
 
 const asSuperuser = (p: Params, ctx: Pick<StepContext<System>, 'sys' | 'secret'>) => connectAdmin(p.server, ctx);
 
@@ -39,7 +51,8 @@ async function observe(p: Params, conn: PgConnection) {
  * allows from here); an md5 verifier on a server with SCRAM is not in place (ensureRole stores it again as SCRAM).
  */
 function passwordInPlace(p: Params, ctx: Pick<StepContext<System>, 'secret'>, role: { login: boolean; verifier: string | null }, scram: boolean): boolean {
-  return role.login && role.verifier !== null && role.verifier.startsWith('SCRAM-SHA-256$') === scram && verifierMatches(role.verifier, ctx.secret(p.password.secret), p.role);
+  if (!role.login || role.verifier === null || !verifierMatches(role.verifier, ctx.secret(p.password.secret), p.role)) return false;
+  return p.passwordStorage === 'md5' || role.verifier.startsWith('SCRAM-SHA-256$') === scram;
 }
 
 /** The `pg-role-database` step kind. */
@@ -56,11 +69,12 @@ export const pgRoleDatabaseStep = defineStepKind<typeof params, System>({
     }
     try {
       const { role, owner, scram } = await observe(p, conn);
-      if (!role || owner === undefined) return { action: 'create', summary: `Create ${role ? '' : `role ${p.role} and `}database ${p.database} owned by ${p.role}` };
+      if (!role || owner === undefined) return { action: 'create', summary: `Create ${role ? '' : `role ${p.role}${p.passwordStorage === 'md5' && scram ? ' (password stored as md5: database.authMethod md5)' : ''} and `}database ${p.database} owned by ${p.role}` };
       if (owner !== p.role) return { action: 'update', summary: `Make ${p.role} the owner of ${p.database} (now ${owner})` };
       if (passwordInPlace(p, ctx, role, scram)) return { action: 'noop', summary: `Role ${p.role} owns ${p.database}` };
       const md5 = scram && role.verifier !== null && /^md5/.test(role.verifier) && verifierMatches(role.verifier, ctx.secret(p.password.secret), p.role);
-      return { action: 'update', summary: md5 ? `Store the password of role ${p.role} again as SCRAM-SHA-256 (the same password, now stored as md5)` : `Set the password of role ${p.role}` };
+      const as = p.passwordStorage === 'md5' && scram ? ' (stored as md5: database.authMethod md5)' : '';
+      return { action: 'update', summary: md5 ? `Store the password of role ${p.role} again as SCRAM-SHA-256 (the same password, now stored as md5)` : `Set the password of role ${p.role}${as}` };
     } finally {
       await conn.close();
     }
@@ -70,7 +84,7 @@ export const pgRoleDatabaseStep = defineStepKind<typeof params, System>({
     try {
       const before = (await conn.query<{ login: boolean; verifier: string | null }>('SELECT rolcanlogin AS login, rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [p.role]))[0];
       const previousOwner = (await conn.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [p.database]))[0]?.owner;
-      const role = await conn.ensureRole(p.role, ctx.secret(p.password.secret));
+      const role = await conn.ensureRole(p.role, ctx.secret(p.password.secret), p.passwordStorage);
       let verifierFile: string | undefined;
       if (before && role.changed) {
         // The old verifier is not a password, but it is an offline guessing target: owner-only, not the journal.

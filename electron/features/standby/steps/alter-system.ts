@@ -12,7 +12,15 @@ import type { System } from '../../../system/system.js';
 import type { PgConnection } from '../../../system/postgres/index.js';
 import { serverRef, sleep, withServer } from './server-ref.js';
 
-const params = z.object({ server: serverRef, settings: z.record(z.string().regex(/^[a-z_]+$/), z.string()) }).strict();
+const params = z
+  .object({
+    server: serverRef,
+    // An extension's settings have a dotted name (pgautofailover.health_check_period).
+    settings: z.record(z.string().regex(/^[a-z_]+(\.[a-z_]+)?$/), z.string()),
+    /** The server is made by an earlier step of the same plan: while it does not answer, the check reports the change still to do. */
+    madeEarlier: z.boolean().optional(),
+  })
+  .strict();
 
 interface Current {
   readonly differs: string[];
@@ -45,7 +53,11 @@ export const alterSystemStep = defineStepKind<typeof params, System>({
   kind: 'pg-alter-system',
   params,
   async check(p, ctx) {
-    const c = await withServer(p.server, ctx, (conn) => current(conn, p.settings));
+    const c = await withServer(p.server, ctx, (conn) => current(conn, p.settings)).catch((err: unknown) => {
+      if (p.madeEarlier) return undefined;
+      throw err;
+    });
+    if (!c) return { action: 'update', summary: `${p.server.host}:${p.server.port}: set ${describe(p.settings, Object.keys(p.settings))} once it runs` };
     if (!c.differs.length) return { action: 'noop', summary: `${p.server.host}: ${describe(p.settings, Object.keys(p.settings))} already in effect` };
     const pending = c.pendingRestart.length ? ` (${c.pendingRestart.join(', ')} set, waiting for a restart of the server)` : '';
     return { action: 'update', summary: `${p.server.host}: set ${describe(p.settings, c.differs)}${pending}` };

@@ -14,7 +14,7 @@ import { ensureHbaRules, formatHbaRule, HBA_TYPES } from '../../../system/postgr
 import { unifiedDiff } from '../../../system/text-diff.js';
 import { serverRef, withServer } from './server-ref.js';
 
-const rule = z.object({ type: z.enum(HBA_TYPES), database: z.string(), user: z.string(), address: z.string(), method: z.string() }).strict();
+const rule = z.object({ type: z.enum(HBA_TYPES), database: z.string(), user: z.string(), address: z.string(), method: z.string(), keywords: z.array(z.enum(['database', 'user'])).optional() }).strict();
 const params = z.object({ server: serverRef, rules: z.array(rule).min(1) }).strict();
 
 async function readHba(conn: PgConnection): Promise<{ path: string; text: string }> {

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { issueNodeCertificate, type CertificateSet } from './certificates.js';
 import { newRegistrationPassword, sealCertificateSet } from './certificate-seal.js';
-import { createObject, deleteObject, getObject, listObjects, parseFilter, QrsError, RESOURCES, storeRegistration, updateObject, type ResourceName } from './qrs-store.js';
+import { createObject, deleteObject, getObject, licenceSerial, listObjects, parseFilter, QrsError, RESOURCES, storeRegistration, updateObject, type ResourceName } from './qrs-store.js';
 
 /** How long a started registration's password can be redeemed. */
 export const REGISTRATION_VALID_MS = 15 * 60_000;
@@ -98,6 +98,24 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: QrsApiOpti
     opts.log(`Server node configuration ${String(created['hostName'])} created (${String(created['id'])})`);
     send(res, 201, created);
     return;
+  }
+  if (name === 'license') {
+    // At most one licence: GET answers it (204 when none), POST adds one from a signed key, PUT replaces its key.
+    if (parts.length === 2 && method === 'GET') {
+      const [licence] = await listObjects(opts.db, resource, []);
+      return licence ? send(res, 200, licence) : send(res, 204);
+    }
+    if (parts.length === 2 && method === 'POST') {
+      if ((await listObjects(opts.db, resource, [])).length) throw new QrsError(409, 'The site has a license: update it instead');
+      const body = await readJson(req);
+      const created = await createObject(opts.db, resource, { key: body['key'], serial: licenceSerial(body['key']) });
+      opts.log(`License ${String(created['serial'])} added`);
+      return send(res, 201, created);
+    }
+    if (parts.length === 3 && second && method === 'PUT') {
+      const body = await readJson(req);
+      return send(res, 200, await updateObject(opts.db, resource, second, { ...body, serial: licenceSerial(body['key']) }));
+    }
   }
   if (parts.length === 2) {
     if (method === 'GET') {

@@ -24,6 +24,10 @@ export const QRS_SCHEMA_SQL = [
      id uuid PRIMARY KEY, name text NOT NULL, category text NOT NULL, type text NOT NULL, rule text NOT NULL, resource_filter text NOT NULL,
      actions integer NOT NULL, comment text NOT NULL DEFAULT '', disabled boolean NOT NULL DEFAULT false, rule_context text NOT NULL DEFAULT 'BothQlikSenseAndQMC',
      created_date timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()), modified_date timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()))`,
+  // The site licence (the real API holds at most one).
+  `CREATE TABLE IF NOT EXISTS qrs_licenses (
+     id uuid PRIMARY KEY, name text NOT NULL DEFAULT '', organization text NOT NULL DEFAULT '', key text NOT NULL, serial text NOT NULL,
+     created_date timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()), modified_date timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()))`,
 ];
 
 /** What a new site's repository holds that the guide's monitoring apps section edits. */
@@ -90,6 +94,11 @@ export const RESOURCES = {
     fields: { id: 'id', name: 'name', connectionstring: 'connectionstring', type: 'type', username: 'username', createdDate: 'created_date', modifiedDate: 'modified_date' },
     writable: ['name', 'connectionstring', 'type', 'username'],
   },
+  license: {
+    table: 'qrs_licenses',
+    fields: { id: 'id', name: 'name', organization: 'organization', key: 'key', serial: 'serial', createdDate: 'created_date', modifiedDate: 'modified_date' },
+    writable: ['key', 'serial'],
+  },
   systemrule: {
     table: 'qrs_system_rules',
     fields: { id: 'id', name: 'name', category: 'category', type: 'type', rule: 'rule', resourceFilter: 'resource_filter', actions: 'actions', comment: 'comment', disabled: 'disabled', ruleContext: 'rule_context', createdDate: 'created_date', modifiedDate: 'modified_date' },
@@ -118,6 +127,20 @@ export function parseFilter(resource: QrsResource, filter: string): { column: st
     if (!field) throw new QrsError(400, `Unknown field in filter: ${m[1]}`);
     return { column: resource.fields[field as keyof typeof resource.fields] as string, value: m[2]!.replace(/''/g, "'") };
   });
+}
+
+/** The licence number of a signed licence key, as the API shows it (groups of four digits); a 400 when the key is not one. */
+export function licenceSerial(key: unknown): string {
+  const parts = typeof key === 'string' ? key.split('.') : [];
+  let number = '';
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as { license?: unknown };
+    number = parts.length === 3 && typeof payload.license === 'string' ? payload.license.replace(/\D/g, '') : '';
+  } catch {
+    number = '';
+  }
+  if (number === '') throw new QrsError(400, 'The key is not a signed license key');
+  return number.replace(/(\d{4})(?=\d)/g, '$1 ');
 }
 
 /** An API error: HTTP status and message. */

@@ -22,6 +22,15 @@ export const NODES_QUERY = 'SELECT hostname, is_central, last_seen FROM nodes OR
 /** One row (is_central) when the host ($1) is registered: the manifest's registrationQuery. */
 export const REGISTRATION_QUERY = 'SELECT is_central FROM nodes WHERE hostname = $1';
 
+/**
+ * Restore onto a new site (the manifest's restoreNodes): the old central released, then each node of
+ * this site registered. The old nodes' rows stay (apps name them as owners), as a removed node's do.
+ */
+export const RESTORE_NODES = {
+  release: 'UPDATE nodes SET is_central = false WHERE is_central',
+  register: 'INSERT INTO nodes (hostname, is_central, last_seen) VALUES ($1, $2, NULL) ON CONFLICT (hostname) DO UPDATE SET is_central = EXCLUDED.is_central',
+} as const;
+
 // A fixed advisory lock key, so concurrent bootstraps of several nodes serialise.
 const SCHEMA_LOCK_KEY = 724_242_001;
 

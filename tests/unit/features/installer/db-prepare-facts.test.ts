@@ -52,4 +52,25 @@ describe('db prepare access rules', () => {
     // database.ssl: issue 15's rules, the role kept off plain connections.
     expect(accessRules(settings({ ssl: 'require' }), base).rules.map((r) => `${r.type} ${r.address} ${r.method}`)).toEqual(['hostssl 10.1.2.0/24 scram-sha-256', 'hostnossl 0.0.0.0/0 reject', 'hostnossl ::/0 reject']);
   });
+
+  it('md5 on request: md5 rules (host and hostssl), the plan says how the password is stored and offers SCRAM; scramPassword takes the offer', () => {
+    const md5 = accessRules(settings({ authMethod: 'md5' }), base);
+    expect(md5.rules).toEqual([{ type: 'host', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'md5' }]);
+    expect(md5.notes.join(' ')).toMatch(/database\.authMethod md5 \(asked for, the guide's method\).*stored as md5\. To store it as SCRAM-SHA-256 instead.*set database\.scramPassword to true/);
+    const kept = accessRules(settings({ authMethod: 'md5' }), { ...base, roleVerifier: 'md5', rolePasswordMatches: true });
+    expect(kept.notes.join(' ')).toMatch(/its password is kept as md5\./);
+    const taken = accessRules(settings({ authMethod: 'md5', scramPassword: true }), { ...base, roleVerifier: 'md5', rolePasswordMatches: true });
+    expect(taken.rules[0]?.method).toBe('md5');
+    expect(taken.notes.join(' ')).toMatch(/stored as SCRAM-SHA-256 \(database\.scramPassword\)/);
+    const ssl = accessRules(settings({ authMethod: 'md5', ssl: 'require' }), base);
+    expect(ssl.rules.filter((r) => r.type === 'hostssl').map((r) => r.method)).toEqual(['md5']);
+    // The default stays scram-sha-256.
+    expect(accessRules(settings(), base).rules.map((r) => r.method)).toEqual(['scram-sha-256']);
+  });
+
+  it('scramPassword without authMethod md5 is refused as a settings error', () => {
+    const r = parseSettings({ product: 'reference', cluster: { mode: 'create' }, database: { install: 'existing', host: 'db1', password: 'pw', scramPassword: true }, share: { root: '/srv/share' }, serviceAccount: { user: 'spsvc' }, hostname: 'db1', plannedNodes: 1 });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([expect.stringMatching(/^database\.scramPassword: scramPassword is for authMethod "md5"/)]);
+  });
 });

@@ -35,6 +35,16 @@ describe('install planner', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
+  it('applies the site licence on the central node after the monitoring apps, only where a licence is given (its key a secret, never in the params)', () => {
+    const withLicence = plan(settings({ licence: { key: { env: 'LICENCE_KEY' } } }));
+    const ids = withLicence.steps.map((s) => s.id);
+    expect(ids.indexOf('licence')).toBe(ids.indexOf('monitoring-apps') + 1);
+    expect(withLicence.secrets).toContain('licence.key');
+    expect(JSON.stringify(withLicence.steps.find((s) => s.id === 'licence')!.params)).not.toContain('LICENCE_KEY');
+    expect(plan(settings()).steps.map((s) => s.id)).not.toContain('licence');
+    expect(plan(settings()).secrets).not.toContain('licence.key');
+  });
+
   it('bootstraps the central node with -iscentral and a rim node without', () => {
     const central = plan(settings()).steps.find((s) => s.id === 'bootstrap')!.params as { commands: { args: string[] }[] };
     expect(central.commands.at(-1)!.args).toContain('-iscentral');
@@ -44,6 +54,11 @@ describe('install planner', () => {
     expect(plan(join).steps.map((s) => s.id)).not.toContain('database-cluster');
   });
 
+  it('registers the local database to stop with SIGINT (a fast shutdown: SIGTERM waits for every client session)', () => {
+    const step = plan(settings()).steps.find((s) => s.id === 'service-' + getManifest('reference').database.service.name)!;
+    expect((step.params['definition'] as { stopSignal?: string }).stopSignal).toBe('INT');
+  });
+
   it('sets max_connections and listen_addresses from the listener', () => {
     const step = plan(settings()).steps.find((s) => s.id === 'database-settings')!;
     expect(step.params['settings']).toEqual({ listen_addresses: '*', port: '4432', max_connections: '200' });
@@ -51,7 +66,7 @@ describe('install planner', () => {
 
   it('allows exactly the given ranges to the repository role, with SCRAM', () => {
     expect(hbaRules(settings())).toEqual([
-      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256' },
+      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256', keywords: ['database'] },
       { type: 'host', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
     ]);
     expect(plan(settings()).warnings.join(' ')).not.toMatch(/every address/);

@@ -158,4 +158,22 @@ describe('migration planner', () => {
     expect(draft.secrets).toContain(EXISTING_PASSWORD);
     expect(draft.secrets).toContain('database.superuserPassword');
   });
+
+  it('issue 18: the site steps after the bootstrap; the central node starts its agent and configures the monitoring apps, a rim node with the site key registers with the central node after its services start', () => {
+    const central = ids(plan('central', 'sync-older'));
+    expectOrder(central, ['bootstrap', 'site-key', 'site-schema', 'node-agent-config', 'service-spsetup-node-agent', 'truncate-sync-tables', 'start-services', 'node-agent-start', 'monitoring-apps', 'registration']);
+    expect(central.indexOf('site-schema')).toBeLessThan(central.indexOf('service-reference-repository'));
+    const rimDraft = plan('rim', 'sync-older', { overrides: { cluster: { mode: 'join', siteKey: 'k'.repeat(64) } } });
+    const rim = ids(rimDraft);
+    expectOrder(rim, ['remove-local-data', 'bootstrap', 'site-key', 'node-agent-config', 'start-services', 'node-agent-start', 'node-registration', 'registration']);
+    const registration = rimDraft.steps.find((s) => s.id === 'node-registration')!;
+    expect(registration.params['hostname']).toBe('rim.test');
+    expect((registration.params['repository'] as { host: string }).host).toBe('central.test');
+    expect(rimDraft.secrets).toContain('cluster.siteKey');
+    expect(rimDraft.warnings.join(' ')).not.toMatch(/once its services run/);
+    // Without the site key: no registration step, and the plan says how to give it.
+    const keyless = plan('rim', 'sync-older');
+    expect(ids(keyless)).not.toContain('node-registration');
+    expect(keyless.warnings.join(' ')).toMatch(/will not be registered with the central node: give the central node's site key as cluster.siteKey/);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { primarySettings, type PrimaryFacts } from '../../../../electron/features/standby/plan-standby.js';
+import { primarySettings, primarySideSteps, type PrimaryFacts } from '../../../../electron/features/standby/plan-standby.js';
+import { formatHbaRule, type HbaRule } from '../../../../electron/system/postgres/hba-editor.js';
 import { standbyName, standbySettingsSchema } from '../../../../electron/features/standby/standby-settings.js';
 
 const settings = standbySettingsSchema.parse({
@@ -21,6 +22,12 @@ describe('the primary settings a standby needs', () => {
     const s = primarySettings(settings, facts({ walLevel: 'logical', maxWalSenders: 20, dataChecksums: true }));
     expect(s).toMatchObject({ wal_level: 'logical', max_wal_senders: '20' });
     expect(s).not.toHaveProperty('wal_log_hints');
+  });
+
+  it("writes the standby's rule for the replication keyword, not a database named \"replication\"", () => {
+    const step = primarySideSteps(settings, facts({})).find((st) => st.id === 'replication-access');
+    const [rule] = (step?.params as { rules: HbaRule[] }).rules;
+    expect(formatHbaRule(rule!).split(/\s+/).slice(0, 3)).toEqual(['host', 'replication', 'spsetup_replication']);
   });
 
   it('names the slot after the standby address, as a slot name may be', () => {

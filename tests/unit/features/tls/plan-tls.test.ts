@@ -61,13 +61,13 @@ describe('TLS in the install plan', () => {
   it('require: hostssl for the ranges and hostnossl reject for the repository role everywhere; the guide\'s Ssl Mode=Require; no CA step', () => {
     const s = settings({ ssl: 'require' });
     expect(hbaRules(s)).toEqual([
-      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256' },
+      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256', keywords: ['database'] },
       { type: 'hostssl', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
-      { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '0.0.0.0/0', method: 'reject' },
-      { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '::/0', method: 'reject' },
+      { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '0.0.0.0/0', method: 'reject', keywords: ['database'] },
+      { type: 'hostnossl', database: 'all', user: 'qliksenserepository', address: '::/0', method: 'reject', keywords: ['database'] },
     ]);
     expect(hbaRules(s, { keepPlain: true }), 'while a running site switches: both, no reject').toEqual([
-      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256' },
+      { type: 'host', database: 'all', user: 'postgres', address: '127.0.0.1/32', method: 'scram-sha-256', keywords: ['database'] },
       { type: 'hostssl', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
       { type: 'host', database: 'QSR', user: 'qliksenserepository', address: '10.1.2.0/24', method: 'scram-sha-256' },
     ]);

@@ -5,6 +5,7 @@ import {
   HBA_BLOCK_BEGIN,
   HBA_BLOCK_END,
   ensureHbaRules,
+  formatHbaRule,
   findMatchingRule,
   isClientAllowed,
   parseHba,
@@ -99,12 +100,29 @@ describe('ensureHbaRules', () => {
     expect(rec.database).toEqual([{ value: 'my db', quoted: true }]);
   });
 
+  it('quotes role and database names that are pg_hba keywords or start with + or @ (issue 11, attack 8)', () => {
+    for (const name of ['all', 'sameuser', 'samerole', 'samegroup', 'replication', '+admins', '@names']) {
+      const line = formatHbaRule({ type: 'host', database: name, user: name, address: '10.250.0.1/32', method: 'scram-sha-256' });
+      expect(line.split(/\s+/).slice(1, 3)).toEqual([`"${name}"`, `"${name}"`]);
+      const rec = parseHba(`${line}\n`)[0] as HbaRecord;
+      expect(rec.user).toEqual([{ value: name, quoted: true }]);
+    }
+    expect(formatHbaRule({ type: 'host', database: 'spdb', user: 'spuser', address: '10.250.0.1/32', method: 'md5' })).toMatch(/^host\s+spdb\s+spuser\s/);
+  });
+
+  it("writes our own keyword rules unquoted (hostnossl all ... reject matches every database; issue 15)", () => {
+    const line = formatHbaRule({ type: 'hostnossl', database: 'all', user: 'qsr', address: '0.0.0.0/0', method: 'reject', keywords: ['database'] });
+    expect(line).toMatch(/^hostnossl all\s+qsr\s/);
+    expect((parseHba(`${line}\n`)[0] as HbaRecord).database).toEqual([{ value: 'all', quoted: false }]);
+  });
+
   it('refuses bad rules and unreadable files with a clear error', () => {
     for (const bad of [
       { ...rules[0]!, address: '10.0.0.0/33' },
       { ...rules[0]!, address: 'nodes.example.com' },
       { ...rules[0]!, method: 'letmein' },
       { ...rules[0]!, user: 'a\nhost all all 0.0.0.0/0 trust' },
+      { ...rules[0]!, user: '/^.*$' }, // a regular expression to PostgreSQL 16+, quoted or not
     ]) {
       expect(() => ensureHbaRules(sample, [bad])).toThrow(UserError);
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SystemdServiceManager } from '../../../../electron/system/services/systemd.js';
-import { quoteExecWord, renderUnit, setUnitUser } from '../../../../electron/system/services/systemd-unit.js';
+import { quoteExecWord, renderUnit, setUnitUser, unitLogFile } from '../../../../electron/system/services/systemd-unit.js';
 import type { ExecOptions, ExecResult, Processes, ServiceDefinition } from '../../../../electron/system/types.js';
 
 /** Records every command instead of running it; `is-active` answers with `activeState`. */
@@ -52,21 +52,34 @@ describe('renderUnit', () => {
         '',
         '[Service]',
         'Type=simple',
-        'ExecStart="/opt/my app/node" "server.js" "--home=$$HOME" "a\\\\b" "say \\"hi\\"" "50%%" "it\'s"',
+        // As the account, the wrapper opens the log and becomes the program (PID 1 opens nothing in the account's folder).
+        'ExecStart="/bin/sh" "-c" "exec >>\\"$$0\\" 2>&1 && exec \\"$$@\\"" "/var/log/qs/repository.log" "/opt/my app/node" "server.js" "--home=$$HOME" "a\\\\b" "say \\"hi\\"" "50%%" "it\'s"',
         'User=qsvc',
         'WorkingDirectory=/opt/my app',
         'Environment="MODE=central $X"',
         'Environment="QUOTE=a\\"b"',
         'Restart=on-failure',
         'RestartSec=2',
-        'StandardOutput=append:/var/log/qs/repository.log',
-        'StandardError=append:/var/log/qs/repository.log',
+        '# Log file, opened by the service as its account: /var/log/qs/repository.log',
         '',
         '[Install]',
         'WantedBy=multi-user.target',
         '',
       ].join('\n'),
     );
+  });
+
+  it('opens the log of a service with an account as that account, never through StandardOutput=append: (PID 1, root)', () => {
+    const text = renderUnit(def);
+    expect(text).not.toMatch(/^Standard(Output|Error)=/m);
+    expect(text).toMatch(/^ExecStart="\/bin\/sh" "-c" "exec >>\\"\$\$0\\" 2>&1 && exec \\"\$\$@\\"" "\/var\/log\/qs\/repository.log" "\/opt\/my app\/node" /m);
+    expect(unitLogFile(text)).toBe('/var/log/qs/repository.log');
+    // Root's own service (no account) logs in root's folder: systemd may open it.
+    const { account: _account, ...rootOwn } = def;
+    const own = renderUnit(rootOwn);
+    expect(own).toContain('StandardOutput=append:/var/log/qs/repository.log\nStandardError=append:/var/log/qs/repository.log\n');
+    expect(own).toContain('ExecStart="/opt/my app/node" ');
+    expect(unitLogFile(own)).toBe('/var/log/qs/repository.log');
   });
 
   it('quotes a word starting with a systemd prefix character so it is not read as a flag', () => {

@@ -1,0 +1,71 @@
+/**
+ * Validation is the back end's own zod schema, plus the few rules that only make sense while
+ * typing (a password may not be left empty).
+ */
+import { z } from 'zod';
+import { settingsSchema } from '../../../../electron/shared/settings.js';
+import { SUB_FOLDERS } from './model.js';
+import type { Form } from './model.js';
+import { createdPasswordPaths, forbiddenCharacterIssue, knownWords, measurePassword, MIN_PASSWORD_SCORE } from './password-strength.js';
+import { toSettings } from './to-settings.js';
+
+/** The migration file's own fields, checked as the user types. */
+const migrationFieldsSchema = z.object({
+  role: z.enum(['central', 'rim'], { message: 'choose central or rim' }),
+  backupDir: z.string().trim().min(1, 'a backup folder is required'),
+});
+
+/** Field path -> message, from the back end's schema and the wizard's typing rules. */
+export function computeIssues(form: Form): Readonly<Record<string, string>> {
+  const issues: Record<string, string> = {};
+  const add = (path: string, message: string): void => {
+    issues[path] ??= message;
+  };
+  const result = settingsSchema.safeParse(toSettings(form));
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.map(String).join('.');
+      // A number field holding text: say what is expected instead of zod's type message.
+      if (issue.code === 'invalid_type' && issue.expected === 'number') add(path, path.endsWith('port') ? 'a port is 1..65535' : 'enter a whole number');
+      else add(path, issue.message);
+    }
+  }
+  if (!form.licenceAccepted && form.task !== 'site') add('licence', 'accept the licence agreement to continue');
+  if (form.task === 'migrate') {
+    const m = migrationFieldsSchema.safeParse({ role: form.migrationRole, backupDir: form.backupDir });
+    if (!m.success) for (const issue of m.error.issues) add(`migration.${issue.path.map(String).join('.')}`, issue.message);
+    const backup = form.backupDir.trim().replace(/[\\/]+$/, '');
+    const inside = (dir: string): boolean => dir.trim() !== '' && (backup === dir.trim().replace(/[\\/]+$/, '') || backup.startsWith(`${dir.trim().replace(/[\\/]+$/, '')}${form.platform === 'win32' ? '\\' : '/'}`));
+    if (backup !== '' && (inside(form.dataDir) || inside(form.shareRoot))) add('migration.backupDir', 'the backup must be outside the data folder and the share');
+    if (form.migrationRole === 'central' && form.superuserPassword === '') add('database.superuserPassword', 'the superuser password is required to migrate the central node');
+  } else if (form.dbPassword === '') add('database.password', 'a password is required');
+  if (form.dbInstall === 'local') {
+    if (form.superuserPassword === '') add('database.superuserPassword', 'a password is required');
+  }
+  // Windows services log on with the account's password; on Linux the account needs none.
+  if (form.platform === 'win32' && form.servicePassword === '') add('serviceAccount.password', 'a password is required');
+  if (form.installDir.trim() === '') add('installDir', 'an installation folder is required');
+  if (form.dataDir.trim() === '') add('dataDir', 'a data folder is required');
+  for (const [key, name] of SUB_FOLDERS) if (form.sub[key].trim() === '') add(`share.${key}`, `the ${name} folder is required`);
+  addPasswordIssues(form, add);
+  return issues;
+}
+
+/** Every password: no control characters; the ones this installation creates: strong enough. */
+function addPasswordIssues(form: Form, add: (path: string, message: string) => void): void {
+  const values: Readonly<Record<string, string>> = {
+    'database.password': form.dbPassword,
+    'database.superuserPassword': form.superuserPassword,
+    'serviceAccount.password': form.servicePassword,
+  };
+  for (const [path, value] of Object.entries(values)) {
+    const bad = forbiddenCharacterIssue(value);
+    if (bad !== undefined) add(path, bad);
+  }
+  for (const path of createdPasswordPaths(form)) {
+    const value = values[path] ?? '';
+    if (value === '') continue;
+    const s = measurePassword(value, knownWords(form));
+    if (s.score < MIN_PASSWORD_SCORE) add(path, `too weak (${s.label}): ${s.advice || 'use a longer password, for example three or four unrelated words'}`);
+  }
+}
