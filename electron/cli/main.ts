@@ -64,7 +64,10 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
   try {
     // The grammar first: help, --version and bad command lines end here, before anything loads.
     const parsed = await parseCommandLine(SPSETUP, argv, io);
-    if (parsed.kind === 'exit') return parsed.code;
+    if (parsed.kind === 'exit') {
+      if (parsed.usageError !== undefined && wantsJson(argv)) io.out(JSON.stringify(usageErrorDocument(parsed.usageError), null, 2));
+      return parsed.code;
+    }
     const name = parsed.path[0]!;
     const load = COMMANDS[name];
     if (!load) throw new Error(`No handler for the command "${name}".`);
@@ -93,6 +96,12 @@ export function wantsJson(argv: readonly string[]): boolean {
 /** The JSON document a failure prints with --json: what failed, its exit code and what to do. */
 export function errorDocument(info: ErrorInfo, exitCode: number): { error: { code: string; exitCode: number; message: string; fix: string | null } } {
   return { error: { code: info.code, exitCode, message: info.message, fix: info.fix ?? null } };
+}
+
+/** The JSON document of a command line that could not be parsed (commander already said why on stderr). */
+export function usageErrorDocument(message: string): ReturnType<typeof errorDocument> {
+  const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+  return errorDocument({ code: 'invalid-input', message: sentence, fix: 'Run spsetup COMMAND --help for its words and options.' }, 2);
 }
 
 /** Entry point of bin/spsetup.js. */

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, leafCommands, type CommandSpec, type OptionSpec } from './command-spec.js';
 
 /** What the grammar decided: run a command (its path and the words after its top-level name), or stop with a code. */
-export type Parsed = { readonly kind: 'run'; readonly path: readonly string[]; readonly rest: readonly string[] } | { readonly kind: 'exit'; readonly code: number };
+export type Parsed = { readonly kind: 'run'; readonly path: readonly string[]; readonly rest: readonly string[] } | { readonly kind: 'exit'; readonly code: number; readonly usageError?: string };
 
 export interface ProgramIo {
   readonly out: (text: string) => void;
@@ -67,9 +67,12 @@ export async function parseCommandLine(root: CommandSpec, argv: readonly string[
   try {
     await program.parseAsync(words, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return { kind: 'exit', code: err.exitCode === 0 ? 0 : 2 };
+    if (err instanceof CommanderError) {
+      // Help and --version exit 0; anything else is a bad command line, whose message --json reports too.
+      return err.exitCode === 0 ? { kind: 'exit', code: 0 } : { kind: 'exit', code: 2, usageError: err.message.replace(/^error: /, '') };
+    }
     throw err;
   }
-  if (!path) return { kind: 'exit', code: 2 };
+  if (!path) return { kind: 'exit', code: 2, usageError: 'No command given.' };
   return { kind: 'run', path, rest: argv.slice(1) };
 }

@@ -59,6 +59,21 @@ describe('spsetup command line', () => {
     expect((await cli('plan', '--settings', missing)).out).toBe('');
   });
 
+  it('with --json a command line that cannot be parsed prints the JSON error document too', async () => {
+    for (const argv of [['plan', '--settings', 'x.json', '--colour', '--json'], ['instal', '--json'], ['plan', '--json', '--settings']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      const doc = JSON.parse(r.out) as { error: { code: string; exitCode: number; message: string; fix: string | null } };
+      expect(doc.error).toMatchObject({ code: 'invalid-input', exitCode: 2 });
+      expect(doc.error.fix).toMatch(/--help/);
+      // The same words commander wrote on stderr.
+      expect(r.err).toContain(doc.error.message.replace(/\.$/, ''));
+    }
+    expect(JSON.parse((await cli('plan', '--settings', 'x.json', '--colour', '--json')).out).error.message).toMatch(/--colour/);
+    // Help is not a failure: no error document.
+    expect((await cli('plan', '--help', '--json')).out).not.toContain('"error"');
+  });
+
   it('takes --set overrides but never a secret on the command line', () => {
     const base = { hostname: 'a', serviceAccount: { user: 'u' } } as unknown as SettingsInput;
     expect(applyOverrides(base, ['hostname=node2', 'plannedNodes=3', 'startServices=false'])).toMatchObject({ hostname: 'node2', plannedNodes: 3, startServices: false });
