@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_TABLES } from '../../electron/product/reference/runtime/schema.js';
+import { APPS_RULE } from '../../electron/features/registration/monitoring.js';
 import { clusterSkipReason, runCli, writeSettings } from '../support/cluster.js';
-import { buildSyncSite, type SyncSite } from '../support/sync-site.js';
+import { buildSyncSite, rowsAfterMigration, type SyncSite } from '../support/sync-site.js';
 
 const skip = clusterSkipReason();
 
@@ -62,10 +62,12 @@ describe.skipIf(skip)(`migrate a synchronized site${skip ? ` (skipped: ${skip})`
     for (const f of site.tree.files) expect(await sha256(f.target), f.rel).toBe(f.sha256);
     const conn = await site.connect();
     try {
-      for (const [table, n] of Object.entries(site.rows)) {
+      for (const [table, n] of Object.entries(rowsAfterMigration(site))) {
         const [row] = await conn.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${table}"`);
-        expect(Number(row?.n), table).toBe((SYNC_TABLES as readonly string[]).includes(table) ? 0 : n);
+        expect(Number(row?.n), table).toBe(n);
       }
+      const rules = await conn.query<{ name: string }>('SELECT name FROM qrs_system_rules');
+      expect(rules.map((r) => r.name)).toContain(APPS_RULE);
       const [central] = await conn.query<{ is_central: boolean }>('SELECT is_central FROM nodes WHERE hostname = $1', [site.hostname]);
       expect(central?.is_central).toBe(true);
     } finally {

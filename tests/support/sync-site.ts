@@ -315,9 +315,14 @@ export async function readMigratedState(site: SyncSite): Promise<MigratedState> 
   };
 }
 
-/** The rows a migration must leave: every table as built, the synchronization tables empty. */
+/**
+ * The rows a migration of a central node must leave: every table as built, the synchronization
+ * tables empty, and one system rule more: the guide's App_* load balancing rule, made by the
+ * monitoring-apps step (issue 18).
+ */
 export function rowsAfterMigration(site: SyncSite): Record<string, number> {
-  return Object.fromEntries(Object.entries(site.rows).map(([t, n]) => [t, (SYNC_TABLES as readonly string[]).includes(t) ? 0 : n]));
+  const after = (t: string, n: number) => ((SYNC_TABLES as readonly string[]).includes(t) ? 0 : t === 'qrs_system_rules' ? n + 1 : n);
+  return Object.fromEntries(Object.entries(site.rows).map(([t, n]) => [t, after(t, n)]));
 }
 
 /** The reference product's services, in start order. */

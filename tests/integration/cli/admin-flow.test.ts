@@ -44,10 +44,19 @@ function json<T>(r: CliOut, what: string): T {
   return JSON.parse(r.stdout) as T;
 }
 
-/** A refusal: exit code, a message and what to do on stderr, nothing on stdout. */
-function refused(r: CliOut, code: number, message: RegExp): void {
+/**
+ * A refusal: exit code, a message and what to do on stderr; on stdout nothing, or with --json the
+ * one error document a script reads (the same message and exit code).
+ */
+function refused(r: CliOut, code: number, message: RegExp, output: 'text' | 'json' = 'text'): void {
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(code);
-  expect(r.stdout).toBe('');
+  if (output === 'text') expect(r.stdout).toBe('');
+  else {
+    const { error } = JSON.parse(r.stdout) as { error: { exitCode: number; message: string; fix: string | null } };
+    expect(error.exitCode).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.fix).toMatch(/\S/);
+  }
   expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/What to do: \S/);
   expect(r.stderr).not.toMatch(/Internal error|\n\s+at /);
@@ -215,7 +224,7 @@ describe.skipIf(skip)(`spsetup as an administrator runs it${skip ? ` (skipped: $
     ]);
     // A malformed field is named with its path, also with --json.
     refused(port, 2, /database\.port/);
-    refused(planPort, 2, /database\.port/);
+    refused(planPort, 2, /database\.port/, 'json');
     // A wrong password is found by preflight before any change (exit 3), and never printed.
     expect(wrong.code, `${wrong.stdout}\n${wrong.stderr}`).toBe(3);
     expect(wrong.stdout).toMatch(/FAIL .*refused the password/);
@@ -229,8 +238,8 @@ describe.skipIf(skip)(`spsetup as an administrator runs it${skip ? ` (skipped: $
     refused(noOut, 2, /--out is required/);
     refused(noFile, 2, /Cannot read the settings file .*nope\.json/);
     // Site backup: a weak passphrase, a relative folder.
-    refused(weakPass, 2, /passphrase/i);
-    refused(relative, 2, /not an absolute path/);
+    refused(weakPass, 2, /passphrase/i, 'json');
+    refused(relative, 2, /not an absolute path/, 'json');
     await Promise.all([badPort, badPassword, weak].map((f) => rm(f)));
     expect(existsSync(join(dirs.root, 'b2'))).toBe(false);
     expect(diffSnapshots(before, await snapshot())).toEqual([]);
