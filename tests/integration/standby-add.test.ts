@@ -71,6 +71,8 @@ describe.skipIf(skip)(`db standby add on the standby machine${skip ? ` (skipped:
     await pair.restartPrimary();
     const r = await cli(['standby', 'add', '--yes']);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // The nodes' agents are elsewhere: the command that puts the standby on their endpoint lists is named.
+    expect(r.stdout).toContain(`spsetup site endpoints set --settings NODE-SETTINGS --endpoints ${pair.primary.ip}:${pair.primary.server.port},${pair.standby.ip}:`);
     const st = await cli(['status', '--json']);
     expect(st.code, `${st.stdout}\n${st.stderr}`).toBe(0);
     const [p, s] = JSON.parse(st.stdout) as ServerStatusJson[];

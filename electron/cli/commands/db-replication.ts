@@ -36,11 +36,13 @@ const OPTIONS = {
 const WORDS = ['standby add', 'status', 'failover', 'switchover', 'rejoin'] as const;
 type Words = (typeof WORDS)[number];
 
-const NEXT: Record<Exclude<Words, 'status'>, string> = {
-  'standby add': 'spsetup db status shows the standby streaming.',
-  failover: 'this machine is the primary. When the old primary is back, run spsetup db rejoin on it (its agents-facing writes are refused until then).',
-  switchover: 'the other server is the primary and this machine streams from it (spsetup db status).',
-  rejoin: 'this machine is the standby again and streams from the primary (spsetup db status).',
+const NEXT: Record<Exclude<Words, 'status'>, (s: StandbySettings) => string> = {
+  // The nodes' agents are on other machines: this one cannot reach them, so the command is named.
+  'standby add': (s) =>
+    `spsetup db status shows the standby streaming. So that the nodes follow it after a failover, run on one node of the site: spsetup site endpoints set --settings NODE-SETTINGS --endpoints ${s.primary.host}:${s.primary.port},${s.standby.host}:${s.standby.port} (add any other standby after these).`,
+  failover: () => 'this machine is the primary. When the old primary is back, run spsetup db rejoin on it (its agents-facing writes are refused until then).',
+  switchover: () => 'the other server is the primary and this machine streams from it (spsetup db status).',
+  rejoin: () => 'this machine is the standby again and streams from the primary (spsetup db status).',
 };
 
 /** The system of the standby machine (its service manager from the settings). */
@@ -79,7 +81,7 @@ export async function dbReplicationCommand(argv: readonly string[], io: CommandI
     yes: Boolean(values.yes),
     silent: false,
     apply: (hooks) => applyStandby(prepared, sys, hooks),
-    next: (r) => (r.outcome === 'done' ? NEXT[words] : 'do what the message says, then run the same command again (finished steps are kept).'),
+    next: (r) => (r.outcome === 'done' ? NEXT[words](settings) : 'do what the message says, then run the same command again (finished steps are kept).'),
   });
 }
 
