@@ -14,7 +14,7 @@ import { defaultPaths, parseSettings, type Settings, type SettingsInput } from '
 import { PRODUCTS, getManifest } from '../product/index.js';
 import type { RunResult } from '../engine/runner.js';
 import { maskBundleContents, settingsFromBundle } from '../features/bundle/contents.js';
-import { openClusterBundle, sealClusterBundle } from '../features/bundle/cluster-bundle.js';
+import { openClusterBundle, readBundleCa, sealClusterBundle } from '../features/bundle/cluster-bundle.js';
 import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../features/bundle/format.js';
 import { assertPassphraseStrength } from '../features/bundle/passphrase.js';
 import { readBundleFile, writeBundleFile } from '../features/bundle/files.js';
@@ -292,7 +292,7 @@ export function createBackend(options: BackendOptions = {}): InstallerBackend {
       const expiresInMs = expiresHours === null ? null : expiresHours === undefined ? DEFAULT_BUNDLE_EXPIRY_MS : expiresHours * 3_600_000;
       await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
       const ctx = contextFor(s);
-      await writeBundleFile(path, await sealClusterBundle(s, password, phrase, expiresInMs, platform, await readStoredSiteKey(s, ctx)));
+      await writeBundleFile(path, await sealClusterBundle(s, password, phrase, expiresInMs, platform, { siteKey: await readStoredSiteKey(s, ctx), caCert: await readBundleCa(s, ctx) }));
       return { path, passphrase: phrase };
     },
     async importBundle({ path, bytesBase64, passphrase }) {

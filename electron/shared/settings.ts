@@ -119,13 +119,16 @@ const settingsObject = z
          * server.pem / server_key.pem, or the administrator's), checked before use; without them
          * spsetup makes a site CA and a server certificate. `caFile`: the CA that verify-full
          * clients trust (a dedicated server's `<stateDir>/tls/ca.pem`). `names`: more host names
-         * or addresses the server certificate must carry besides database.host.
+         * or addresses the server certificate must carry besides database.host. `ca`: the same CA
+         * as PEM text, as a settings bundle carries it to a joining node (written to the node's
+         * data folder by the plan; give caFile or ca, not both).
          */
         tls: z
           .object({
             certFile: z.string().min(1).optional(),
             keyFile: z.string().min(1).optional(),
             caFile: z.string().min(1).optional(),
+            ca: z.string().regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/, 'not a PEM certificate (-----BEGIN CERTIFICATE----- ...)').optional(),
             names: z.array(z.string().refine(isHost, { message: 'not a host name or IP address' })).optional(),
           })
           .strict()
@@ -190,6 +193,9 @@ export const settingsSchema = settingsObject.superRefine((s, ctx) => {
     if (tls && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['database', 'tls', tls.certFile === undefined ? 'certFile' : 'keyFile'], message: 'a server certificate and its key go together: give both certFile and keyFile' });
     }
+    if (tls?.caFile !== undefined && tls.ca !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'tls', 'ca'], message: 'the CA is given twice: give caFile or ca, not both' });
+    }
     if (tls && s.database.ssl === 'disable') {
       ctx.addIssue({ code: 'custom', path: ['database', 'tls'], message: 'certificates were given but database.ssl is "disable": set it to "require" or "verify-full"' });
     }
@@ -222,6 +228,8 @@ export const settingsSchema = settingsObject.superRefine((s, ctx) => {
 
 /** Characters that end a line or a C string: in a value they would cut a file or a command line short. */
 const CONTROL = /[\u0000\r\n]/;
+/** Fields whose value is a whole file's text (a PEM certificate), so lines are theirs: only NUL is refused. */
+const MULTILINE = new Set(['database.tls.ca']);
 
 /** The folders a settings document names, with their fields (the share's folders are one group). */
 export function settingsFolders(s: z.output<typeof settingsObject>): NamedPath[] {
@@ -239,7 +247,7 @@ function valueIssues(s: z.output<typeof settingsObject>): { path: string[]; mess
   const issues: { path: string[]; message: string }[] = [];
   const walk = (value: unknown, path: string[]): void => {
     if (typeof value === 'string') {
-      if (CONTROL.test(value)) issues.push({ path, message: 'contains a line break or NUL character, which cannot be written to a file or command line: remove it' });
+      if ((MULTILINE.has(path.join('.')) ? /\u0000/ : CONTROL).test(value)) issues.push({ path, message: 'contains a line break or NUL character, which cannot be written to a file or command line: remove it' });
     } else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     }

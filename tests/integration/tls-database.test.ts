@@ -6,7 +6,8 @@
  * refused, SSL works, and a certificate for another host name is refused under verify-full; a
  * node installed with verify-full talks to the database only over TLS (a tshark capture on the
  * database's namespace during the repository's heartbeats holds no SQL, while a plaintext probe
- * in the same capture is readable).
+ * in the same capture is readable); a rim node joined from that node's bundle trusts the CA the
+ * bundle carried.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFile, readFile, readdir, stat, writeFile, chmod } from 'node:fs/promises';
@@ -51,14 +52,17 @@ describe.skipIf(skip)(`database traffic encryption${skip ? ` (skipped: ${skip})`
   const nsDb = clusterNetnsName('db');
   const nsA = clusterNetnsName('a');
   const nsC = clusterNetnsName('c');
+  const nsB = clusterNetnsName('b');
   const ipDb = `${subnet}.1`;
   const ipA = `${subnet}.2`;
   const ipC = `${subnet}.9`;
+  const ipB = `${subnet}.3`;
   const user = accountName('tls');
   const password = randomPassword();
   let server: TestServer;
   let dbDirs: NodeDirs;
   let a: NodeDirs;
+  let b: NodeDirs;
   let share: Awaited<ReturnType<typeof makeShare>>;
 
   const prepareSettings = (extra: Record<string, unknown> = {}) => {
@@ -89,13 +93,15 @@ describe.skipIf(skip)(`database traffic encryption${skip ? ` (skipped: ${skip})`
     await attachNode(hub, nsDb, `${ipDb}/24`);
     await attachNode(hub, nsA, `${ipA}/24`);
     await attachNode(hub, nsC, `${ipC}/24`);
+    await attachNode(hub, nsB, `${ipB}/24`);
     dbDirs = await makeNodeDirs('tlsdb');
     a = await makeNodeDirs('tlsa');
+    b = await makeNodeDirs('tlsb');
     server = await startTestServer({ flavor: 'debian15', netns: nsDb, port: await freePort(), listenAddresses: `127.0.0.1,${ipDb}` });
   });
 
   afterAll(async () => {
-    for (const d of [a, dbDirs]) if (d) await cleanupNode(d);
+    for (const d of [b, a, dbDirs]) if (d) await cleanupNode(d);
     await server?.stop();
     await deleteClusterNetns();
     await share?.cleanup();
@@ -263,6 +269,37 @@ describe.skipIf(skip)(`database traffic encryption${skip ? ` (skipped: ${skip})`
         "SELECT a.application_name AS app, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.usename = 'qliksenserepository' ORDER BY 1",
       );
       expect(rows.length).toBeGreaterThan(0);
+      expect(rows.filter((r) => !r.ssl)).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a rim node joined from that node\'s bundle gets the CA from the bundle and verifies the server with it', async () => {
+    const bundle = join(a.root, 'cluster.spbundle');
+    const passFile = join(a.root, 'passphrase');
+    const exported = await runCli(['bundle', 'export', '--settings', a.settingsFile, '--out', bundle, '--generate-passphrase', passFile], { netns: nsA });
+    expect(exported.code, `${exported.stdout}\n${exported.stderr}`).toBe(0);
+    const set = (k: string, v: string) => ['--set', `${k}=${v}`];
+    const joined = await runCli(
+      [
+        'install', '--bundle', bundle, '--passphrase-file', passFile, '--silent',
+        ...set('hostname', ipB), ...set('serviceAccount.user', user), ...set('installDir', b.installDir), ...set('dataDir', b.dataDir),
+        ...set('stateDir', b.stateDir), ...set('services.manager', 'runit'), ...set('services.runitDir', b.runitDir),
+      ],
+      { netns: nsB, timeoutMs: 170_000 },
+    );
+    expect(joined.code, `${joined.stdout}\n${joined.stderr}`).toBe(0);
+    // The site CA, nothing else, is what the joined node trusts.
+    expect(await readFile(join(b.dataDir, 'database-ca.pem'), 'utf8')).toBe(await readFile(caFile(), 'utf8'));
+    const c = await server.connect();
+    try {
+      let rows: { ssl: boolean }[] = [];
+      for (let i = 0; i < 40 && rows.length === 0; i++) {
+        rows = await c.query<{ ssl: boolean }>('SELECT s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.client_addr = $1::inet', [ipB]);
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(rows.length, 'the joined node is connected').toBeGreaterThan(0);
       expect(rows.filter((r) => !r.ssl)).toEqual([]);
     } finally {
       await c.close();

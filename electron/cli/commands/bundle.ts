@@ -2,7 +2,7 @@
 import { ExitCode, UserError } from '../../shared/errors.js';
 import { parseBundleExpiry } from '../../features/bundle/expiry.js';
 import { maskBundleContents, settingsFromBundle, type BundleContents } from '../../features/bundle/contents.js';
-import { openClusterBundle, sealClusterBundle } from '../../features/bundle/cluster-bundle.js';
+import { openClusterBundle, readBundleCa, sealClusterBundle } from '../../features/bundle/cluster-bundle.js';
 import { DEFAULT_BUNDLE_EXPIRY_MS, generatePassphrase } from '../../features/bundle/format.js';
 import { assertPassphraseStrength } from '../../features/bundle/passphrase.js';
 import { readBundleFile, readPassphraseFile, writeBundleFile, writeSecretTextFile } from '../../features/bundle/files.js';
@@ -30,8 +30,10 @@ async function exportBundle(argv: readonly string[], io: CommandIo): Promise<num
   }
   const password = (await resolveSecrets(settings, io.env)).get('database.password') ?? '';
   const expiresInMs = values.expires ? parseBundleExpiry(values.expires) : DEFAULT_BUNDLE_EXPIRY_MS;
-  const siteKey = await readStoredSiteKey(settings, composeContext(settings, io.env));
-  await writeBundleFile(out, await sealClusterBundle(settings, password, passphrase, expiresInMs, process.platform === 'win32' ? 'win32' : 'linux', siteKey));
+  const ctx = composeContext(settings, io.env);
+  const siteKey = await readStoredSiteKey(settings, ctx);
+  const caCert = await readBundleCa(settings, ctx);
+  await writeBundleFile(out, await sealClusterBundle(settings, password, passphrase, expiresInMs, process.platform === 'win32' ? 'win32' : 'linux', { siteKey, caCert }));
   if (siteKey === undefined) io.out('Warning: this node has no site key yet (install the central node first, as an administrator): nodes joined with this bundle cannot take site operations.');
   const plannedNodes = settings.plannedNodes;
   io.out(`Wrote ${out} (mode 0600) for ${plannedNodes} planned node(s), ${expiresInMs === null ? 'never expiring' : `expiring ${new Date(Date.now() + expiresInMs).toISOString()}`}.`);

@@ -2,6 +2,8 @@
 import { UserError } from '../../shared/errors.js';
 import type { Platform, Settings } from '../../shared/settings.js';
 import { getManifest } from '../../product/index.js';
+import { layoutFor, type InstallerContext } from '../installer/installer.js';
+import { nodeCaPath } from '../tls/plan-tls.js';
 import { bundleContentsFromSettings, type BundleContents } from './contents.js';
 import { openBundle, readBundleHeader, sealBundle } from './format.js';
 
@@ -21,14 +23,37 @@ export function settingsForOtherNodes(settings: Settings): Settings {
   return settings.database.install === 'local' && loopback ? { ...settings, database: { ...settings.database, host: settings.hostname } } : settings;
 }
 
-/** Seals the bundle for these settings with the plain database password (and the site key, when the node has one). */
-export async function sealClusterBundle(settings: Settings, password: string, passphrase: string, expiresInMs: number | null, platform: Platform, siteKey?: string): Promise<Buffer> {
+/**
+ * The CA a verify-full site's joining nodes must trust, to carry in the bundle: this node's own copy
+ * (its install wrote it), else the given database.tls.ca or caFile. Undefined when nodes do not verify.
+ */
+export async function readBundleCa(settings: Settings, ctx: InstallerContext): Promise<string | undefined> {
+  const db = settings.database;
+  if (db.ssl !== 'verify-full') return undefined;
+  const own = nodeCaPath(layoutFor(settings, ctx).dataDir);
+  for (const path of [own, ...(db.tls?.caFile !== undefined ? [db.tls.caFile] : [])]) {
+    const pem = await ctx.sys.files.readText(path).catch(() => undefined);
+    if (pem !== undefined) return pem;
+  }
+  if (db.tls?.ca !== undefined) return db.tls.ca;
+  throw new UserError('bundle', `The nodes verify the database server (database.ssl is "verify-full"), but there is no CA certificate to give them: ${own} does not exist.`, 'Install this node first (it writes that file), or set database.tls.caFile to the site CA; then export again.');
+}
+
+/** What a bundle carries besides the settings: the site key and the CA, when the node has them. */
+export interface BundleExtras {
+  readonly siteKey?: string | undefined;
+  readonly caCert?: string | undefined;
+}
+
+/** Seals the bundle for these settings with the plain database password. */
+export async function sealClusterBundle(settings: Settings, password: string, passphrase: string, expiresInMs: number | null, platform: Platform, extras: BundleExtras = {}): Promise<Buffer> {
   const contents = bundleContentsFromSettings(settingsForOtherNodes(settings), {
     clusterId: clusterIdOf(settings),
     productVersion: getManifest(settings.product).version,
     password,
     platform,
-    ...(siteKey !== undefined ? { siteKey } : {}),
+    ...(extras.siteKey !== undefined ? { siteKey: extras.siteKey } : {}),
+    ...(extras.caCert !== undefined ? { caCert: extras.caCert } : {}),
   });
   return sealBundle(contents, passphrase, { expiresInMs, now: new Date() });
 }

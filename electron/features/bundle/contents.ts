@@ -52,7 +52,7 @@ export interface BundleSource {
   readonly productVersion: string;
   /** The plain repository database password, resolved by the caller (never read here). */
   readonly password: string;
-  /** PEM CA certificate of the database server; only with database.ssl 'require'. */
+  /** PEM CA certificate the database server's certificate is signed by; only with SSL on. */
   readonly caCert?: string;
   /** Platform used to derive share sub folders that the settings leave implicit. */
   readonly platform: Platform;
@@ -62,8 +62,8 @@ export interface BundleSource {
 
 /** Builds the bundle contents from the central node's settings. */
 export function bundleContentsFromSettings(settings: Settings, source: BundleSource): BundleContents {
-  if (source.caCert !== undefined && settings.database.ssl !== 'require') {
-    throw new UserError('bundle', 'A CA certificate was given but the database does not use SSL (database.ssl is "disable").', 'Leave the CA certificate out, or set database.ssl to "require".');
+  if (source.caCert !== undefined && settings.database.ssl === 'disable') {
+    throw new UserError('bundle', 'A CA certificate was given but the database does not use SSL (database.ssl is "disable").', 'Leave the CA certificate out, or set database.ssl to "require" or "verify-full".');
   }
   const folders = shareFolders(settings.share, source.platform);
   const candidate = {
@@ -102,7 +102,7 @@ export interface LocalNodeSettings {
   readonly services?: SettingsInput['services'];
 }
 
-/** A join settings document for this node from a bundle (the CA certificate stays in the contents). */
+/** A join settings document for this node from a bundle (the CA certificate as database.tls.ca, for the plan to write). */
 export function settingsFromBundle(contents: BundleContents, local: LocalNodeSettings): SettingsInput {
   return {
     product: contents.product.id,
@@ -115,6 +115,7 @@ export function settingsFromBundle(contents: BundleContents, local: LocalNodeSet
       user: contents.database.user,
       password: contents.database.password,
       ssl: contents.database.ssl,
+      ...(contents.database.caCert !== undefined ? { tls: { ca: contents.database.caCert } } : {}),
     },
     share: { ...contents.share },
     hostname: local.hostname,

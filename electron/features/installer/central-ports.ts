@@ -29,7 +29,7 @@ export function centralPorts(settings: Settings, layout: NodeLayout, centralHost
 }
 
 /** The central node's host name as the repository database records it (undefined when it cannot be read). */
-async function findCentralHost(sys: System, settings: Settings, layout: NodeLayout, password: string | undefined, ca: { readonly caFile?: string }): Promise<string | undefined> {
+async function findCentralHost(sys: System, settings: Settings, layout: NodeLayout, password: string | undefined, ca: { readonly caFile?: string; readonly ca?: string }): Promise<string | undefined> {
   const query = layout.manifest.nodesQuery;
   if (!query || !password) return undefined;
   const db = settings.database;
@@ -44,7 +44,7 @@ async function findCentralHost(sys: System, settings: Settings, layout: NodeLayo
 }
 
 /** Checks every port of `centralPorts` from this node; a closed one fails with the port and the fix. */
-export async function checkCentralPorts(sys: System, settings: Settings, layout: NodeLayout, password: string | undefined, ca: { readonly caFile?: string }): Promise<string> {
+export async function checkCentralPorts(sys: System, settings: Settings, layout: NodeLayout, password: string | undefined, ca: { readonly caFile?: string; readonly ca?: string }): Promise<string> {
   const central = await findCentralHost(sys, settings, layout, password, ca);
   const ports = centralPorts(settings, layout, central);
   const reached = await Promise.all(ports.map((p) => sys.network.canConnect(p.host, p.port, CONNECT_TIMEOUT_MS)));

@@ -53,13 +53,14 @@ export function nodeCaPath(dataDir: string): string {
 }
 
 /**
- * The node's CA file step for verify-full: copied from database.tls.caFile, or from the site CA
- * this node's own plan makes (a local database). Undefined when the node does not verify.
+ * The node's CA file step for verify-full: copied from database.tls.caFile, written from
+ * database.tls.ca (a bundle's), or copied from the site CA this node's own plan makes (a local
+ * database). Undefined when the node does not verify.
  */
 export function nodeCaDraft(input: { settings: Settings; dataDir: string; stateDir: string; owner: string; localCa: boolean }): StepDraft | undefined {
   const db = input.settings.database;
   if (db.ssl !== 'verify-full') return undefined;
-  const given = db.tls?.caFile;
+  const given = db.tls?.caFile ?? (db.tls?.ca !== undefined ? { pem: db.tls.ca } : undefined);
   const provided = db.tls?.certFile !== undefined;
   const source = given ?? `${siteCaDir(input.stateDir)}/ca.pem`;
   const madeBy = given === undefined && input.localCa && !provided ? 'database-certificate' : undefined;
@@ -80,12 +81,13 @@ export function sslHbaRules(db: { name: string; user: string; authMethod?: strin
 }
 
 /**
- * The CA file spsetup's own verify-full connections trust: this node's copy once installed, the
- * given database.tls.caFile before (`beforeInstall`). Empty for require and disable.
+ * The CA spsetup's own verify-full connections trust: this node's copy once installed, the given
+ * database.tls.caFile or ca (from a bundle) before (`beforeInstall`). Empty for require and disable.
  */
-export function repositoryCa(settings: Settings, dataDir: string, beforeInstall = false): { caFile?: string } {
+export function repositoryCa(settings: Settings, dataDir: string, beforeInstall = false): { caFile?: string; ca?: string } {
   const db = settings.database;
   if (db.ssl !== 'verify-full') return {};
+  if (beforeInstall && db.tls?.ca !== undefined) return { ca: db.tls.ca };
   const given = db.tls?.caFile;
   return { caFile: beforeInstall && given !== undefined ? given : nodeCaPath(dataDir) };
 }

@@ -85,6 +85,20 @@ describe('wizard form', () => {
     expect(toSettings(f).database).not.toHaveProperty('listener');
   });
 
+  it('keeps a verify-full bundle\'s encryption and CA through to the join settings (issue 15)', () => {
+    const f = filled();
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    applySettings(f, { cluster: { mode: 'join' }, database: { install: 'existing', host: 'central', password: 'from-bundle', ssl: 'verify-full', tls: { ca } }, share: { root: '/srv/s' } } as never);
+    expect(toSettings(f).database).toMatchObject({ ssl: 'verify-full', tls: { ca } });
+    // Turned down to Require, the CA is not sent (only verify-full uses it).
+    f.dbSsl = 'require';
+    expect(toSettings(f).database).toMatchObject({ ssl: 'require' });
+    expect(toSettings(f).database).not.toHaveProperty('tls');
+    // A plain bundle leaves SSL off and names no CA.
+    applySettings(f, { cluster: { mode: 'join' }, database: { install: 'existing', host: 'central', password: 'p' }, share: { root: '/srv/s' } } as never);
+    expect(toSettings(f).database).not.toHaveProperty('ssl');
+  });
+
   it('warns about open ranges', () => {
     expect(hasOpenRange('10.0.0.0/24, 0.0.0.0/0')).toBe(true);
     expect(hasOpenRange('10.0.0.0/24')).toBe(false);

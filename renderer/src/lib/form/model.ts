@@ -31,6 +31,10 @@ export interface Form {
   dbUser: string;
   dbPassword: string;
   dbPasswordConfirm: string;
+  /** Encryption of the traffic to the repository database (the guide's "database traffic encryption"). */
+  dbSsl: 'disable' | 'require' | 'verify-full';
+  /** The CA (PEM, public) a verify-full node trusts, as an imported bundle carries it. */
+  dbCa: string;
   listenAddresses: string;
   ipRanges: string;
   maxConnections: string;
@@ -82,6 +86,8 @@ export function initialForm(env?: EnvironmentInfo): Form {
     dbUser: 'qliksenserepository',
     dbPassword: '',
     dbPasswordConfirm: '',
+    dbSsl: 'disable',
+    dbCa: '',
     listenAddresses: '*',
     ipRanges: env?.defaults.ipRanges?.length ? env.defaults.ipRanges.join(', ') : '0.0.0.0/0',
     maxConnections: String(CONNECTIONS_PER_NODE),

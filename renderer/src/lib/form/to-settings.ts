@@ -25,6 +25,8 @@ export function toSettings(form: Form): SettingsInput {
       password: form.dbPassword,
       passwordConfirm: form.dbPasswordConfirm,
       superuser: form.superuser.trim(),
+      ...(form.dbSsl !== 'disable' ? { ssl: form.dbSsl } : {}),
+      ...(form.dbSsl === 'verify-full' && form.dbCa !== '' ? { tls: { ca: form.dbCa } } : {}),
       ...(local ? { superuserPassword: form.superuserPassword, superuserPasswordConfirm: form.superuserPasswordConfirm } : {}),
       // The migration finds the server's data folder and pg_dump through the superuser.
       ...(migrate && form.superuserPassword !== '' ? { superuserPassword: form.superuserPassword } : {}),
@@ -97,6 +99,8 @@ export function applySettings(form: Form, s: SettingsInput): void {
     form.dbUser = str(db.user, form.dbUser);
     if (typeof db.password === 'string') form.dbPassword = form.dbPasswordConfirm = db.password;
     form.superuser = str(db.superuser, form.superuser);
+    form.dbSsl = db.ssl ?? 'disable';
+    form.dbCa = db.tls?.ca ?? '';
     if (db.listener) {
       form.listenAddresses = db.listener.listenAddresses.join(', ');
       form.ipRanges = db.listener.ipRanges.join(', ');

@@ -35,7 +35,7 @@ describe('cluster bundle', () => {
 
   it('seals the site key inside the encrypted payload, never in the clear (issue 14)', async () => {
     const key = 'k'.repeat(43);
-    const bytes = await sealClusterBundle(central({ install: 'local', host: 'localhost' }), 'pw', 'correct-horse-battery-staple', 3_600_000, 'linux', key);
+    const bytes = await sealClusterBundle(central({ install: 'local', host: 'localhost' }), 'pw', 'correct-horse-battery-staple', 3_600_000, 'linux', { siteKey: key });
     expect(Buffer.from(bytes).toString('latin1')).not.toContain(key);
     expect(Buffer.from(bytes).toString('latin1')).not.toContain(Buffer.from(key).toString('base64').slice(0, 40));
     expect((await openClusterBundle(bytes, 'correct-horse-battery-staple')).siteKey).toBe(key);

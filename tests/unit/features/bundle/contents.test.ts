@@ -35,6 +35,19 @@ describe('bundleContentsFromSettings', () => {
   });
 });
 
+describe('a verify-full site\'s bundle', () => {
+  it('hands its CA to the joining node\'s settings as database.tls.ca', () => {
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const central = centralSettings({ database: { ...centralSettings().database, ssl: 'verify-full' } });
+    const input = settingsFromBundle(bundleContentsFromSettings(central, { ...SOURCE, caCert: ca }), { hostname: 'rim1.example.test', serviceAccount: { user: 'qservice' } });
+    const settings = settingsSchema.parse(input);
+    expect(settings.database.ssl).toBe('verify-full');
+    expect(settings.database.tls).toEqual({ ca });
+    // Without a CA in the bundle the settings name none (the node then needs database.tls.caFile).
+    expect(settingsSchema.parse(settingsFromBundle(bundleContentsFromSettings(central, SOURCE), { hostname: 'rim1.example.test', serviceAccount: { user: 'qservice' } })).database.tls).toBeUndefined();
+  });
+});
+
 describe('settingsFromBundle', () => {
   it('makes valid join settings with this node\'s own host name, account and install location', () => {
     const contents = bundleContentsFromSettings(centralSettings(), SOURCE);

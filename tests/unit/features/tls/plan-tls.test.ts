@@ -86,6 +86,13 @@ describe('TLS in the install plan', () => {
     expect(join.steps.find((s) => s.id === 'database-ca')!.params).toEqual({ source: '/root/ca.pem', target: '/var/lib/ref/database-ca.pem', owner: 'spsvc' });
   });
 
+  it('a joining node given the CA as text (a bundle\'s) writes it to its data folder and names it in Root Certificate', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const join = plan(settings({ install: 'existing', ssl: 'verify-full', tls: { ca: pem }, superuserPassword: undefined }, { cluster: { mode: 'join' } })).plan;
+    expect(join.steps.find((s) => s.id === 'database-ca')!.params).toEqual({ source: { pem }, target: '/var/lib/ref/database-ca.pem', owner: 'spsvc' });
+    expect(join.steps.find((s) => s.id === 'connection-string')!.params['fields']).toMatchObject({ sslMode: 'VerifyFull', rootCertificate: '/var/lib/ref/database-ca.pem' });
+  });
+
   it('settings refuse a certificate without its key, and certificates with SSL off', () => {
     const bad = (database: Record<string, unknown>) => {
       const r = parseSettings({ product: 'reference', cluster: { mode: 'join' }, database: { install: 'existing', host: 'db', password: 'p', ...database }, share: { root: '/srv/s' }, serviceAccount: { user: 'u' }, hostname: 'n', plannedNodes: 1 });
@@ -94,5 +101,9 @@ describe('TLS in the install plan', () => {
     expect(bad({ ssl: 'require', tls: { certFile: '/a.pem' } })).toEqual(['a server certificate and its key go together: give both certFile and keyFile']);
     expect(bad({ tls: { caFile: '/ca.pem' } })).toEqual(['certificates were given but database.ssl is "disable": set it to "require" or "verify-full"']);
     expect(bad({ ssl: 'verify-full', tls: { caFile: '/ca.pem' } })).toEqual([]);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(bad({ ssl: 'verify-full', tls: { caFile: '/ca.pem', ca: pem } })).toEqual(['the CA is given twice: give caFile or ca, not both']);
+    expect(bad({ ssl: 'verify-full', tls: { ca: 'not a certificate' } })).toEqual(['not a PEM certificate (-----BEGIN CERTIFICATE----- ...)']);
+    expect(bad({ ssl: 'verify-full', tls: { ca: `${pem}\u0000` } })).toContain('contains a line break or NUL character, which cannot be written to a file or command line: remove it');
   });
 });
