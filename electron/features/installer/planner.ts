@@ -117,6 +117,8 @@ export function planInstall(input: PlannerInputs): PlanDraft {
           ...(ssl ? serverSslSettings() : {}),
         },
         validate: { binDir: layout.localDb.binDir, dataDir: layout.localDb.dataDir, osUser: account },
+        // Run again with fewer planned nodes, the server keeps the connections the site has.
+        neverLower: ['max_connections'],
       }),
       pgHbaStep.draft('database-access', 'pg_hba.conf: the nodes that may connect', { path: `${layout.localDb.dataDir}/pg_hba.conf`, rules: hbaRules(settings) }),
     );

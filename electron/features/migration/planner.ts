@@ -126,6 +126,7 @@ export function planMigration(input: MigrationPlanInput): PlanDraft {
           path: join(input.serverDataDir, 'postgresql.conf'),
           settings: { listen_addresses: listener.listenAddresses.join(','), max_connections: String(listener.maxConnections) },
           live,
+          neverLower: ['max_connections'],
         }),
         pgHbaStep.draft('database-access', 'pg_hba.conf: the nodes that may connect', { path: join(input.serverDataDir, 'pg_hba.conf'), rules: hbaRules(settings), live }),
         databaseRestartStep.draft('database-restart', `Restart ${dbService} if a setting needs it`, { service: dbService, database: { ...live, database: input.existingDb.database } }),

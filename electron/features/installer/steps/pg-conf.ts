@@ -24,7 +24,25 @@ const confParams = z.object({
   validate: z.object({ binDir: z.string(), dataDir: z.string(), osUser: z.string() }).optional(),
   /** A running server whose postgresql.conf holds these settings (the migration's existing database). */
   live: liveServer.optional(),
+  /** Settings only ever raised: a higher value in the file is kept (other nodes may count on it). */
+  neverLower: z.array(z.string()).optional(),
 });
+type ConfParams = z.infer<typeof confParams>;
+
+/** The settings to write into this text: the wanted ones, with a higher value of a `neverLower` one kept, and why. */
+function effectiveSettings(p: ConfParams, text: string): { settings: Record<string, string>; kept: string[] } {
+  const settings = { ...p.settings };
+  const kept: string[] = [];
+  for (const name of p.neverLower ?? []) {
+    const current = Number(readConfSetting(text, name));
+    const wanted = Number(settings[name]);
+    if (current > wanted) {
+      settings[name] = String(current);
+      kept.push(`${name} stays ${current}, above the ${wanted} needed`);
+    }
+  }
+  return { settings, kept };
+}
 
 const hbaParams = z.object({
   path: z.string(),
@@ -91,16 +109,20 @@ export const pgConfStep = defineStepKind<typeof confParams, System>({
   kind: 'pg-conf',
   params: confParams,
   async check(p, { sys }) {
-    return checkEdit(sys, p.path, (t) => setConfSettings(t, p.settings).text, `Set ${Object.entries(p.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+    const { settings, kept } = effectiveSettings(p, (await sys.files.readText(p.path)) ?? '');
+    const what = `Set ${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')}${kept.length ? ` (${kept.join('; ')})` : ''}`;
+    return checkEdit(sys, p.path, (t) => setConfSettings(t, settings).text, what);
   },
   async apply(p, ctx) {
-    const candidate = setConfSettings(await readRequired(ctx.sys, p.path), p.settings).text;
-    if (p.live) return applyLive(ctx, 'conf', p.path, candidate, p.live, p.settings);
-    return applyOffline(ctx, p.path, candidate, p.validate, Object.keys(p.settings));
+    const text = await readRequired(ctx.sys, p.path);
+    const { settings } = effectiveSettings(p, text);
+    const candidate = setConfSettings(text, settings).text;
+    if (p.live) return applyLive(ctx, 'conf', p.path, candidate, p.live, settings);
+    return applyOffline(ctx, p.path, candidate, p.validate, Object.keys(settings));
   },
   async verify(p, { sys }) {
     const text = await readRequired(sys, p.path);
-    for (const [name, value] of Object.entries(p.settings)) {
+    for (const [name, value] of Object.entries(effectiveSettings(p, text).settings)) {
       if (readConfSetting(text, name) !== value) throw new UserError('verify-failed', `${p.path}: ${name} is not ${value} after the edit.`, 'Another program may have changed the file; resume to try again.');
     }
   },
