@@ -141,6 +141,11 @@ describe.skipIf(skip)(`bad input stops the install and changes nothing${skip ? `
     }
   });
 
+  it('a join under the central node\'s own host name (issue 19 item 13)', async () => {
+    const out = await expectRefused(joinSettings({ hostname: ipA }), 3);
+    expect(out).toContain(`${ipA} is this cluster's central node: joining it as a rim node would re-point its services.`);
+  });
+
   it('a host name that does not resolve', async () => {
     const out = await expectRefused(joinSettings({ hostname: 'spcl-no-such-host.invalid' }), 3);
     expect(out).toContain('The host name spcl-no-such-host.invalid does not resolve');

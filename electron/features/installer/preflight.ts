@@ -89,6 +89,9 @@ export async function checkDatabase(sys: System, settings: Settings, password: s
     if (settings.cluster.mode === 'join' && !nodes.some((n) => n.is_central)) {
       fail('No central node is registered in this repository database.', 'Create the cluster on the central node first, or check the database settings.');
     }
+    if (settings.cluster.mode === 'join' && nodes.some((n) => n.is_central && n.hostname === settings.hostname)) {
+      fail(`${settings.hostname} is this cluster's central node: joining it as a rim node would re-point its services.`, 'To repair the central node, run Create cluster again with its own settings; to add a node, run Join on that machine.');
+    }
     if (settings.cluster.mode === 'create' && others.some((n) => n.is_central)) {
       fail(`This database already has a central node (${others.find((n) => n.is_central)?.hostname}).`, 'Choose Join cluster to add this node to it.');
     }
