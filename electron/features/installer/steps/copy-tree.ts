@@ -32,6 +32,13 @@ function copyJournalPath(stateDir: string, target: string): string {
   return join(stateDir, 'copy', `${createHash('sha256').update(target).digest('hex').slice(0, 16)}.jsonl`);
 }
 
+/** How many of these paths are symbolic links in the source. */
+async function symlinksIn(source: string, rels: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const rel of rels) if ((await lstat(join(source, rel)).catch(() => undefined))?.isSymbolicLink()) n++;
+  return n;
+}
+
 /** Those of the differing paths that the target lacks altogether. */
 async function missingOf(target: string, differ: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -48,7 +55,10 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
     const basis = { [`the files to copy to ${p.target}`]: contentBasis(diff.join('\n')) };
     if (!diff.length) return { action: 'noop', summary: `${p.target} is up to date`, basis };
     const exists = await lstat(p.target).catch(() => undefined);
-    return { action: exists ? 'update' : 'create', summary: `Copy ${diff.length} file(s) to ${p.target}`, basis };
+    // Counted as the progress counts them: regular files copied, symbolic links made apart.
+    const links = await symlinksIn(p.source, diff);
+    const what = `Copy ${diff.length - links} file(s)${links ? ` and make ${links} symbolic link(s)` : ''}`;
+    return { action: exists ? 'update' : 'create', summary: `${what} to ${p.target}`, basis };
   },
   async apply(p, { sys, stateDir, signal, progress, log }) {
     await sys.files.ensureDir(join(stateDir, 'copy'), { mode: 0o700 });
