@@ -6,14 +6,14 @@ import type { System } from '../../../system/system.js';
 import { repositoryConnection } from './params.js';
 import { readRegistration } from './repository.js';
 import { explainDatabaseDown } from './diagnose.js';
+import { shellQuote } from '../../../system/services/runit-script.js';
 
 const registration = { repository: repositoryConnection, registrationQuery: z.string(), hostname: z.string(), isCentral: z.boolean() };
 const bootstrapParams = z.object({ commands: z.array(z.object({ file: z.string(), args: z.array(z.string()) })), user: z.string(), cwd: z.string(), ...registration });
 const registeredParams = z.object(registration);
 
-/** A command as a person recognises it: program names without their folders, options as given. */
-const describeCommand = (c: { file: string; args: readonly string[] }) =>
-  [c.file, ...c.args.filter((a, i, all) => all[i - 1] !== '--config')].map((a) => a.split(/[\\/]/).pop()).join(' ');
+/** The command exactly as it runs (full paths, the config file too), quoted only where a shell would need it. */
+const describeCommand = (c: { file: string; args: readonly string[] }) => [c.file, ...c.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : shellQuote(a))).join(' ');
 
 const role = (central: boolean) => (central ? 'central node' : 'rim node');
 
