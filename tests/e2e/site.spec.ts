@@ -205,14 +205,14 @@ test('services restart: the plan is shown before anything is sent, then every no
   const shot = screenshotter(p, 'site-restart');
   await p.getByLabel('Services', { exact: true }).selectOption('restart');
   await expect(p.getByRole('button', { name: 'Run on the nodes' })).toBeDisabled();
-  const before = await Promise.all(rims.map((r) => readFile(join(r.dirs.dataDir, 'Log', 'repository.log'), 'utf8')));
+  const before = await Promise.all(rims.map((r) => readFile(join(r.dirs.dataDir, 'log', 'repository.log'), 'utf8')));
   await p.getByRole('button', { name: 'Show plan' }).click();
   await expect(p.getByRole('heading', { name: 'Plan: Restart the services' })).toBeVisible();
   const planned = await p.locator('ol.site-plan > li').evaluateAll((items) => items.map((li) => [li.getAttribute('data-node'), [...li.querySelectorAll('ol li')].map((x) => x.textContent!.trim())]));
   const steps = [...[...PRODUCT_SERVICES].reverse().map((s) => `stop ${s}`), ...PRODUCT_SERVICES.map((s) => `start ${s} and wait until it is ready`)];
   expect(planned).toEqual(allIps().map((ip) => [ip, steps]));
   // Nothing was sent by showing the plan.
-  expect(await Promise.all(rims.map((r) => readFile(join(r.dirs.dataDir, 'Log', 'repository.log'), 'utf8')))).toEqual(before);
+  expect(await Promise.all(rims.map((r) => readFile(join(r.dirs.dataDir, 'log', 'repository.log'), 'utf8')))).toEqual(before);
   await axeScan(p);
   await shot('plan');
   // A changed operation cannot run on the plan shown for another one.
@@ -228,7 +228,7 @@ test('services restart: the plan is shown before anything is sent, then every no
   await expect(p.getByRole('button', { name: 'Run on the nodes' })).toBeDisabled();
   // Each rim node's repository service really started again.
   for (const [i, r] of rims.entries()) {
-    const log = await readFile(join(r.dirs.dataDir, 'Log', 'repository.log'), 'utf8');
+    const log = await readFile(join(r.dirs.dataDir, 'log', 'repository.log'), 'utf8');
     expect(log.split('\n').filter((l) => l.includes('Repository service started')).length, r.ip).toBeGreaterThan(before[i]!.split('\n').filter((l) => l.includes('Repository service started')).length);
   }
   await axeScan(p);
@@ -322,7 +322,7 @@ test('backup and restore from the Site screen: the plan first, the backup verifi
 test('a rim node whose agent is stopped: shown unreachable, warned about in the plan, reported unreachable within the bound; the others finish', async () => {
   const p = page!;
   const c = rims[1]!;
-  const started = async () => (await readFile(join(c.dirs.dataDir, 'Log', 'repository.log'), 'utf8')).split('\n').filter((l) => l.includes('Repository service started')).length;
+  const started = async () => (await readFile(join(c.dirs.dataDir, 'log', 'repository.log'), 'utf8')).split('\n').filter((l) => l.includes('Repository service started')).length;
   const startedBefore = await started();
   const down = await execBounded('sv', ['-w', '30', 'down', join(c.dirs.runitDir, 'spsetup-node-agent')]);
   expect(down.code, down.stderr).toBe(0);

@@ -76,6 +76,6 @@ describe.skipIf(skip)(`migrate a synchronized site${skip ? ` (skipped: ${skip})`
     const config = JSON.parse(await readFile(join(site.dirs.dataDir, 'reference.json'), 'utf8')) as { share: { root: string } };
     expect(config.share.root).toBe(site.shareRoot);
     expect(await readFile(site.configPath, 'utf8')).toMatch(/key="SharedPersistence" value="true"/);
-    expect(await readFile(join(site.dirs.dataDir, 'Log', 'repository.log'), 'utf8')).toMatch(new RegExp(`Shared persistence: root ${site.shareRoot}`));
+    expect(await readFile(join(site.dirs.dataDir, 'log', 'repository.log'), 'utf8')).toMatch(new RegExp(`Shared persistence: root ${site.shareRoot}`));
   }, 170_000);
 });

@@ -56,7 +56,7 @@ describe.skipIf(skip)(`migration failing before the TRUNCATE${skip ? ` (skipped:
     for (const f of site.tree.files.slice(0, 20)) expect((await readFile(f.source)).length).toBe(f.size);
 
     // The site starts as before: the services the migration stopped come up and the repository is ready.
-    const log = join(site.dirs.dataDir, 'Log', 'repository.log');
+    const log = join(site.dirs.dataDir, 'log', 'repository.log');
     const readyBefore = await countLines(log, 'Repository service started');
     const sys = createPosixSystem({ serviceManager: 'runit', runitDir: site.dirs.runitDir, definitionsDir: join(site.dirs.stateDir, 'sv') });
     for (const name of ['reference-dispatcher', 'reference-repository', 'reference-proxy', 'reference-engine', 'reference-scheduler', 'reference-printing']) await sys.services.start(name);

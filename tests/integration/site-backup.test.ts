@@ -284,7 +284,7 @@ describe.skipIf(skip)(`site backup and restore of a central and a rim node${skip
     const other = join(work, 'not-a-backup');
     await mkdir(other);
     await writeFile(join(other, 'keep.txt'), 'mine');
-    const logBefore = await readFile(join(central().dirs.dataDir, 'Log', 'repository.log'), 'utf8');
+    const logBefore = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
     const r1 = await site(['backup', '--out', other, '--passphrase-file', passFile]);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/is not empty and holds no site backup/);
@@ -299,7 +299,7 @@ describe.skipIf(skip)(`site backup and restore of a central and a rim node${skip
     expect(await readFile(join(other, 'keep.txt'), 'utf8')).toBe('mine');
     await expect(stat(join(work, 'b-weak'))).rejects.toThrow();
     // No stop went out: the repository service logged no stop.
-    const log = await readFile(join(central().dirs.dataDir, 'Log', 'repository.log'), 'utf8');
+    const log = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
     expect(log.slice(logBefore.length)).not.toMatch(/SIGTERM received/);
   });
 
@@ -391,7 +391,7 @@ describe.skipIf(skip)(`site backup and restore of a central and a rim node${skip
       await query('DELETE FROM apps WHERE id % 3 = 0');
       await writeFile(join(share.share, 'Apps', 'late.qvf'), 'late');
       const now = await siteState();
-      const logBefore = await readFile(join(central().dirs.dataDir, 'Log', 'repository.log'), 'utf8');
+      const logBefore = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
       const dumpTampered = join(work, 'r-dump');
       await cp(b2(), dumpTampered, { recursive: true, preserveTimestamps: true });
       const d = await readFile(join(dumpTampered, 'repository.dump'));
@@ -422,7 +422,7 @@ describe.skipIf(skip)(`site backup and restore of a central and a rim node${skip
         expect(r.stderr, name).toMatch(message);
       }
       expect(await siteState()).toEqual(now);
-      const log = await readFile(join(central().dirs.dataDir, 'Log', 'repository.log'), 'utf8');
+      const log = await readFile(join(central().dirs.dataDir, 'log', 'repository.log'), 'utf8');
       expect(log.slice(logBefore.length)).not.toMatch(/SIGTERM received/);
       expect(await servicesRunning()).toBe(true);
     });

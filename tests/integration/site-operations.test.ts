@@ -70,7 +70,7 @@ describe.skipIf(skip)(`site operations on a central and two rim nodes${skip ? ` 
   };
   const site = (args: string[], node = central()) => runCli(['site', ...args, '--settings', node.dirs.settingsFile], { netns: node.ns, timeoutMs: 170_000 });
   const sv = (node: Node, action: 'up' | 'down', service: string) => execBounded('sv', ['-w', '30', action, join(node.dirs.runitDir, service)]);
-  const repositoryLog = (node: Node) => readFile(join(node.dirs.dataDir, 'Log', 'repository.log'), 'utf8').catch(() => '');
+  const repositoryLog = (node: Node) => readFile(join(node.dirs.dataDir, 'log', 'repository.log'), 'utf8').catch(() => '');
   const startedLines = (text: string) => text.split('\n').filter((l) => l.includes('Repository service started')).length;
 
   async function status(): Promise<StatusJson> {

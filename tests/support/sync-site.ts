@@ -231,7 +231,7 @@ export async function buildSyncSite(options: SyncSiteOptions = {}): Promise<Sync
     await waitFor('the database did not start', async () => (await site.connect()).close().then(() => true), 30_000);
     if (options.startServices) {
       for (const s of layout.services) if (s.spec) await sys.services.start(s.def.name);
-      const log = join(dirs.dataDir, 'Log', 'repository.log');
+      const log = join(dirs.dataDir, 'log', 'repository.log');
       await waitFor('the repository did not start', async () => (await readFile(log, 'utf8')).includes('Repository service started'), 30_000);
     }
     return site;

@@ -12,7 +12,7 @@ export type ReferenceServiceId = (typeof REFERENCE_SERVICE_IDS)[number];
 /** Paths relative to dataDir (the manifest's configFile, connectionStringFile and log files). */
 export const REFERENCE_CONFIG_FILE = 'reference.json';
 export const REFERENCE_CONNECTION_STRING_FILE = 'secrets/repository.connection';
-export const REFERENCE_LOG_DIR = 'Log';
+export const REFERENCE_LOG_DIR = 'log';
 
 /** Default ports, away from the real product's so both can be tried on one machine. */
 export const DEFAULT_REFERENCE_PORTS: Readonly<Record<ReferenceServiceId, number>> = {

@@ -17,7 +17,7 @@ describe('reference config', () => {
       sharedPersistence: true,
       share,
       dataDir: '/var/lib/ref',
-      logDir: '/var/lib/ref/Log',
+      logDir: '/var/lib/ref/log',
       connectionStringFile: '/var/lib/ref/secrets/repository.connection',
       ports: { ...DEFAULT_REFERENCE_PORTS, repository: 30000 },
       repository: { heartbeatIntervalMs: 200 },

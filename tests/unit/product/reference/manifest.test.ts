@@ -25,7 +25,7 @@ describe('reference manifest', () => {
       expect(cmd).toEqual({ file: '/usr/bin/node', args: [`/opt/ref/${s.id}.js`, '--config', '/var/lib/ref/reference.json'] });
       expect(s.readiness.logLine).toBe(REFERENCE_READY_LINES[s.id as keyof typeof REFERENCE_READY_LINES]);
       expect(s.readiness.port).toBe(s.ports[0]);
-      expect(s.logFile).toBe(`Log/${s.id}.log`);
+      expect(s.logFile).toBe(`log/${s.id}.log`);
     }
   });
 
@@ -65,7 +65,7 @@ describe('reference manifest', () => {
     });
     const config = parseReferenceConfig(text);
     expect(config.connectionStringFile).toBe(join('/var/lib/ref', m.connectionStringFile));
-    expect(config.logDir).toBe('/var/lib/ref/Log');
+    expect(config.logDir).toBe('/var/lib/ref/log');
     expect(config.hostname).toBe('node1');
     expect(config.sharedPersistence).toBe(true);
     expect(config.ports.repository).toBe(m.services.find((s) => s.id === 'repository')?.readiness.port);
