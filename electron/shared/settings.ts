@@ -44,10 +44,26 @@ export function isHost(value: string): boolean {
   return hostnameRegex.test(value) || parseIp(value) !== undefined;
 }
 
+/** What is wrong with a text that is not a CIDR range, with an example of one that is. */
+export function cidrProblem(value: string): string | undefined {
+  if (isCidr(value)) return undefined;
+  const [address = '', bits] = value.split('/');
+  const ip = parseIp(address);
+  if (ip !== undefined && bits === undefined) {
+    return `${value} is one address, not a range: write ${value}/${ip.v === 4 ? 32 : 128} for that address alone, or its subnet such as ${ip.v === 4 ? '10.0.0.0/24' : 'fd00::/64'}`;
+  }
+  if (ip !== undefined && value.split('/').length === 2) {
+    const max = ip.v === 4 ? 32 : 128;
+    return `${value}: the prefix length after the / must be 0 to ${max} for an ${ip.v === 4 ? 'IPv4' : 'IPv6'} address, such as ${ip.v === 4 ? '10.0.0.0/24' : 'fd00::/64'}`;
+  }
+  return `${value} is not an IP range: write an address and a prefix length, such as 10.0.0.0/24 (a subnet) or 10.0.0.5/32 (one address)`;
+}
+
 /** A range with host bits set (10.0.0.1/24) names no network: say which one was meant. */
 const cidrRange = z.string().superRefine((value, ctx) => {
-  if (!isCidr(value)) {
-    ctx.addIssue({ code: 'custom', message: 'not a CIDR range such as 10.0.0.0/24' });
+  const problem = cidrProblem(value);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', message: problem });
     return;
   }
   const network = networkOf(value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, measurePassword, MIN_PASSWORD_SCORE, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
+import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, measurePassword, MIN_PASSWORD_SCORE, SCREEN_FIELDS, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
 import { parseSettings } from '../../../electron/shared/settings.js';
 import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
 
@@ -41,7 +41,7 @@ describe('wizard form', () => {
     const issues = computeIssues(f);
     expect(issues['database.port']).toBe('a port is 1..65535');
     expect(issues['database.passwordConfirm']).toMatch(/does not match/);
-    expect(issues['database.listener.ipRanges.0']).toMatch(/CIDR/);
+    expect(issues['database.listener.ipRanges']).toMatch(/^10\.0\.0\.0\/99: the prefix length/);
     expect(issues['hostname']).toMatch(/host name/);
     f.dbPort = 'abc';
     expect(computeIssues(f)['database.port']).toBe('a port is 1..65535');
@@ -102,6 +102,34 @@ describe('wizard form', () => {
   it('warns about open ranges', () => {
     expect(hasOpenRange('10.0.0.0/24, 0.0.0.0/0')).toBe(true);
     expect(hasOpenRange('10.0.0.0/24')).toBe(false);
+  });
+});
+
+describe('IP ranges and listen addresses (issue 19 item 5)', () => {
+  // The screen shows a field's own path; an issue on one entry of the list must land there.
+  it.each([
+    ['foo', /^foo is not an IP range: .*such as 10\.0\.0\.0\/24/],
+    ['10.0.0.0/33', /^10\.0\.0\.0\/33: the prefix length after the \/ must be 0 to 32 .*such as 10\.0\.0\.0\/24/],
+    ['10.0.0.5', /^10\.0\.0\.5 is one address, not a range: write 10\.0\.0\.5\/32/],
+  ])('puts the issue of the range %j on the field the Listener screen shows', (range, message) => {
+    const f = filled();
+    f.ipRanges = `10.1.0.0/24, ${range}`;
+    const issues = computeIssues(f);
+    expect(issues['database.listener.ipRanges']).toMatch(message);
+    expect(Object.keys(issues)).toEqual(['database.listener.ipRanges']);
+    expect(SCREEN_FIELDS.listener).toContain('database.listener.ipRanges');
+  });
+
+  it('names every bad entry in one message', () => {
+    const f = filled();
+    f.ipRanges = 'foo, 10.0.0.0/24, 10.0.0.5';
+    expect(computeIssues(f)['database.listener.ipRanges']).toMatch(/^foo is not an IP range: .*; 10\.0\.0\.5 is one address/);
+  });
+
+  it('names the bad listen address on its field', () => {
+    const f = filled();
+    f.listenAddresses = '*, db1!';
+    expect(computeIssues(f)['database.listener.listenAddresses']).toBe('db1!: not a listen address: give *, a host name or an IP address');
   });
 });
 

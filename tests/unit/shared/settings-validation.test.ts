@@ -105,6 +105,16 @@ describe('listener values', () => {
     expect(issuesOf(listener({ ipRanges: ['fd00::5/64'] }))['database.listener.ipRanges.0']).toBe('fd00::5/64 has host bits set: write the network fd00::/64, or fd00::5/128 for that one address');
   });
 
+  // Issue 19 item 5: each kind of bad range says what is wrong and shows a valid one.
+  it.each([
+    ['foo', 'foo is not an IP range: write an address and a prefix length, such as 10.0.0.0/24 (a subnet) or 10.0.0.5/32 (one address)'],
+    ['10.0.0.0/33', '10.0.0.0/33: the prefix length after the / must be 0 to 32 for an IPv4 address, such as 10.0.0.0/24'],
+    ['fd00::/129', 'fd00::/129: the prefix length after the / must be 0 to 128 for an IPv6 address, such as fd00::/64'],
+    ['10.0.0.5', '10.0.0.5 is one address, not a range: write 10.0.0.5/32 for that address alone, or its subnet such as 10.0.0.0/24'],
+  ])('refuses the IP range %j saying why, with an example', (range, message) => {
+    expect(issuesOf(listener({ ipRanges: [range] }))['database.listener.ipRanges.0']).toBe(message);
+  });
+
   it('accepts networks, single hosts and everything', () => {
     expect(issuesOf(listener({ ipRanges: ['10.0.0.0/24', '10.0.0.1/32', '0.0.0.0/0', '::/0', 'fd00::/64', 'FD00:0::/64'] }))).toEqual({});
   });

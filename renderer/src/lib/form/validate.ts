@@ -21,14 +21,25 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
   const add = (path: string, message: string): void => {
     issues[path] ??= message;
   };
-  const result = settingsSchema.safeParse(toSettings(form));
+  const settings = toSettings(form);
+  const result = settingsSchema.safeParse(settings);
   if (!result.success) {
+    const listItems: Record<string, string[]> = {};
     for (const issue of result.error.issues) {
       const path = issue.path.map(String).join('.');
-      // A number field holding text: say what is expected instead of zod's type message.
-      if (issue.code === 'invalid_type' && issue.expected === 'number') add(path, path.endsWith('port') ? 'a port is 1..65535' : 'enter a whole number');
-      else add(path, issue.message);
+      const last = issue.path[issue.path.length - 1];
+      if (typeof last === 'number') {
+        // One entry of a list field (an IP range, a listen address): the field holds the whole
+        // list, so its message goes there, naming the entry.
+        const field = issue.path.slice(0, -1).map(String).join('.');
+        const value = String(valueAt(settings, issue.path) ?? '');
+        (listItems[field] ??= []).push(value !== '' && !issue.message.includes(value) ? `${value}: ${issue.message}` : issue.message);
+      } else if (issue.code === 'invalid_type' && issue.expected === 'number') {
+        // A number field holding text: say what is expected instead of zod's type message.
+        add(path, path.endsWith('port') ? 'a port is 1..65535' : 'enter a whole number');
+      } else add(path, issue.message);
     }
+    for (const [field, messages] of Object.entries(listItems)) add(field, messages.join('; '));
   }
   if (!form.licenceAccepted && form.task !== 'site') add('licence', 'accept the licence agreement to continue');
   if (form.task === 'migrate') {
@@ -49,6 +60,16 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
   for (const [key, name] of SUB_FOLDERS) if (form.sub[key].trim() === '') add(`share.${key}`, `the ${name} folder is required`);
   addPasswordIssues(form, add);
   return issues;
+}
+
+/** The value at a path of the settings document (undefined where there is none). */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let at = root;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 /** Every password: no control characters; the ones this installation creates: strong enough. */
