@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applySettings, computeIssues, deriveFields, hasOpenRange, initialForm, measurePassword, MIN_PASSWORD_SCORE, SCREEN_FIELDS, screensFor, toSettings } from '../../../renderer/src/lib/form.js';
 import { parseSettings } from '../../../electron/shared/settings.js';
 import type { EnvironmentInfo } from '../../../electron/shared/ipc.js';
+import type { Form } from '../../../renderer/src/lib/form.js';
 
 const env: EnvironmentInfo = {
   platform: 'linux',
@@ -130,6 +131,54 @@ describe('IP ranges and listen addresses (issue 19 item 5)', () => {
     const f = filled();
     f.listenAddresses = '*, db1!';
     expect(computeIssues(f)['database.listener.listenAddresses']).toBe('db1!: not a listen address: give *, a host name or an IP address');
+  });
+});
+
+describe('folders must be absolute (issue 19 item 7)', () => {
+  it.each([
+    ['installDir', (f: Form) => (f.installDir = 'opt/reference'), 'must be an absolute path (starting with /), such as /opt/qlik-sense'],
+    ['dataDir', (f: Form) => (f.dataDir = './data'), 'must be an absolute path (starting with /), such as /var/lib/qlik-sense'],
+    ['share.root', (f: Form) => (f.shareRoot = 'share'), 'must be an absolute path (starting with /), such as /srv/qlikshare'],
+    ['share.apps', (f: Form) => ((f.sub.apps = 'Apps'), (f.subEdited.apps = true)), 'must be an absolute path (starting with /), such as /srv/share/Apps'],
+    ['installDir', (f: Form) => (f.installDir = '/opt/../etc'), 'must not contain "..": give the folder itself, such as /opt/qlik-sense'],
+  ])('refuses %s with the reason and an example', (path, edit, message) => {
+    const f = filled();
+    edit(f);
+    deriveFields(f);
+    expect(computeIssues(f)[path]).toBe(message);
+  });
+
+  it('refuses a relative folder even while another field holds text where a number belongs', () => {
+    // The schema's own path rule runs only once every field has its type; the wizard's does not wait.
+    const f = filled();
+    f.installDir = 'opt/reference';
+    f.maxConnections = 'many';
+    expect(computeIssues(f)['installDir']).toMatch(/^must be an absolute path/);
+  });
+
+  it('on Windows wants a drive letter or a network share', () => {
+    const f = filled();
+    f.platform = 'win32';
+    f.servicePassword = f.servicePasswordConfirm = 'correct-horse-battery';
+    f.installDir = '\\Program Files\\Ref';
+    f.dataDir = 'C:\\ProgramData\\Ref';
+    f.shareRoot = 'QlikShare';
+    deriveFields(f);
+    const issues = computeIssues(f);
+    expect(issues['installDir']).toBe('must be a full path with its drive letter, such as C:\\Program Files\\Qlik\\Sense');
+    expect(issues['dataDir']).toBeUndefined();
+    expect(issues['share.root']).toBe('must be a full path: a network share or a folder with its drive letter, such as \\\\fileserver\\QlikShare');
+    f.shareRoot = '\\\\fs1\\QlikShare';
+    deriveFields(f);
+    expect(computeIssues(f)['share.root']).toBeUndefined();
+  });
+
+  it('refuses a relative backup folder of a migration', () => {
+    const f = filled();
+    f.task = 'migrate';
+    f.backupDir = 'backup';
+    deriveFields(f);
+    expect(computeIssues(f)['migration.backupDir']).toBe('must be an absolute path (starting with /), such as /var/backups/qlik-sense');
   });
 });
 

@@ -3,7 +3,8 @@
  * typing (a password may not be left empty).
  */
 import { z } from 'zod';
-import { settingsSchema } from '../../../../electron/shared/settings.js';
+import { climbsOut, isUncPath } from '../../../../electron/shared/path-rules.js';
+import { defaultPaths, joinPath, settingsSchema } from '../../../../electron/shared/settings.js';
 import { SUB_FOLDERS } from './model.js';
 import type { Form } from './model.js';
 import { createdPasswordPaths, forbiddenCharacterIssue, knownWords, measurePassword, MIN_PASSWORD_SCORE } from './password-strength.js';
@@ -21,6 +22,8 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
   const add = (path: string, message: string): void => {
     issues[path] ??= message;
   };
+  // The folder rules come first: their messages, with an example, are the wizard's own.
+  addFolderIssues(form, add);
   const settings = toSettings(form);
   const result = settingsSchema.safeParse(settings);
   if (!result.success) {
@@ -60,6 +63,44 @@ export function computeIssues(form: Form): Readonly<Record<string, string>> {
   for (const [key, name] of SUB_FOLDERS) if (form.sub[key].trim() === '') add(`share.${key}`, `the ${name} folder is required`);
   addPasswordIssues(form, add);
   return issues;
+}
+
+/**
+ * Folders must be absolute for this platform, whatever else the form holds (the schema's own path
+ * rule runs only once every field has the right type). An empty one is left to "is required".
+ */
+function addFolderIssues(form: Form, add: (path: string, message: string) => void): void {
+  const win = form.platform === 'win32';
+  const defaults = defaultPaths(form.platform, 'Qlik\\Sense');
+  const shareExample = win ? '\\\\fileserver\\QlikShare' : '/srv/qlikshare';
+  const root = form.shareRoot.trim();
+  const shareRootExample = root !== '' && isAbsoluteFor(form.platform, root) ? root : shareExample;
+  const folders: [path: string, value: string, example: string][] = [
+    ['installDir', form.installDir, defaults.installDir],
+    ['dataDir', form.dataDir, defaults.dataDir],
+    ['stateDir', form.stateDir, defaults.stateDir],
+    ['share.root', form.shareRoot, shareExample],
+    ...SUB_FOLDERS.map(([key, name]): [string, string, string] => [`share.${key}`, form.sub[key], joinPath(form.platform, shareRootExample, name)]),
+  ];
+  if (form.task === 'migrate') folders.push(['migration.backupDir', form.backupDir, win ? 'D:\\Backups\\Qlik' : '/var/backups/qlik-sense']);
+  for (const [path, raw, example] of folders) {
+    const value = raw.trim();
+    if (value === '') continue;
+    if (!isAbsoluteFor(form.platform, value)) {
+      const share = path.startsWith('share.');
+      add(
+        path,
+        win
+          ? `must be a full path${share ? ': a network share or a folder with its drive letter' : ' with its drive letter'}, such as ${example}`
+          : `must be an absolute path (starting with /), such as ${example}`,
+      );
+    } else if (climbsOut(value)) add(path, `must not contain "..": give the folder itself, such as ${example}`);
+  }
+}
+
+/** True for a path that names one folder wherever the installer runs: /x on Linux; C:\x or \\server\share on Windows. */
+function isAbsoluteFor(platform: Form['platform'], path: string): boolean {
+  return platform === 'win32' ? /^[A-Za-z]:[\\/]/.test(path) || isUncPath(path) : path.startsWith('/');
 }
 
 /** The value at a path of the settings document (undefined where there is none). */
