@@ -14,8 +14,8 @@ import { copyTree, walkTree } from '../../../system/copy/index.js';
 
 const params = z.object({ source: z.string(), target: z.string() });
 
-/** Relative paths of the files (and links) that are missing or differ in the target. */
-async function differences(source: string, target: string): Promise<string[]> {
+/** Relative paths of the files (and links) that are missing or differ in the target; `links`: how many of them are symbolic links. */
+async function differences(source: string, target: string): Promise<{ paths: string[]; links: number }> {
   const tree = await walkTree(source).catch(() => {
     throw new UserError('not-found', `The installation media folder ${source} is missing.`, 'Run `npm run build` (or reinstall spsetup) so the media is present.');
   });
@@ -24,19 +24,13 @@ async function differences(source: string, target: string): Promise<string[]> {
     const t = await lstat(join(target, f.rel)).catch(() => undefined);
     if (!t || t.size !== f.size || Math.abs(t.mtimeMs - f.mtimeMs) > 2000) out.push(f.rel);
   }
+  const files = out.length;
   for (const s of tree.skipped) if (s.kind === 'symlink' && !(await lstat(join(target, s.path)).catch(() => undefined))) out.push(s.path);
-  return out;
+  return { paths: out, links: out.length - files };
 }
 
 function copyJournalPath(stateDir: string, target: string): string {
   return join(stateDir, 'copy', `${createHash('sha256').update(target).digest('hex').slice(0, 16)}.jsonl`);
-}
-
-/** How many of these paths are symbolic links in the source. */
-async function symlinksIn(source: string, rels: readonly string[]): Promise<number> {
-  let n = 0;
-  for (const rel of rels) if ((await lstat(join(source, rel)).catch(() => undefined))?.isSymbolicLink()) n++;
-  return n;
 }
 
 /** Those of the differing paths that the target lacks altogether. */
@@ -51,12 +45,11 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
   kind: 'copy-tree',
   params,
   async check(p) {
-    const diff = await differences(p.source, p.target);
+    const { paths: diff, links } = await differences(p.source, p.target);
     const basis = { [`the files to copy to ${p.target}`]: contentBasis(diff.join('\n')) };
     if (!diff.length) return { action: 'noop', summary: `${p.target} is up to date`, basis };
     const exists = await lstat(p.target).catch(() => undefined);
     // Counted as the progress counts them: regular files copied, symbolic links made apart.
-    const links = await symlinksIn(p.source, diff);
     const what = `Copy ${diff.length - links} file(s)${links ? ` and make ${links} symbolic link(s)` : ''}`;
     return { action: exists ? 'update' : 'create', summary: `${what} to ${p.target}`, basis };
   },
@@ -69,7 +62,7 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
     let origin = await sys.files.readText(originPath);
     if (origin === undefined) {
       const existed = Boolean(await lstat(p.target).catch(() => undefined));
-      const differ = existed ? await differences(p.source, p.target) : [];
+      const differ = existed ? (await differences(p.source, p.target)).paths : [];
       const missing = await missingOf(p.target, differ);
       origin = JSON.stringify({ existed, missing, replaced: differ.length - missing.length });
       await sys.files.writeAtomic(originPath, origin, { mode: 0o600 });
@@ -101,7 +94,7 @@ export const copyTreeStep = defineStepKind<typeof params, System>({
     return replaced ? { kept: `${p.target} existed before: the ${added.length} file(s) copied into it were removed, the ${replaced} file(s) it replaced stay as copied` } : undefined;
   },
   async verify(p) {
-    const diff = await differences(p.source, p.target);
+    const diff = (await differences(p.source, p.target)).paths;
     if (diff.length) throw new UserError('verify-failed', `${diff.length} file(s) differ in ${p.target}, e.g. ${diff[0]}.`, 'Resume to copy them again.');
   },
 });
