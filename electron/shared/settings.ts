@@ -19,6 +19,11 @@ export const CONNECTIONS_PER_NODE = REPOSITORY_DATABASE.connectionsPerNode;
 export const DATABASE_SSL = ['disable', 'require', 'verify-full'] as const;
 export type DatabaseSsl = (typeof DATABASE_SSL)[number];
 
+/** A PEM certificate as text (a CA carried by a bundle or given in the settings). */
+export const pemCertificateSchema = z
+  .string()
+  .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/, 'not a PEM certificate (-----BEGIN CERTIFICATE----- ...)');
+
 /** A secret given inline, or read at apply time from a file or an environment variable. */
 export const secretSchema = z.union([
   z.string(),
@@ -144,7 +149,7 @@ const settingsObject = z
             certFile: z.string().min(1).optional(),
             keyFile: z.string().min(1).optional(),
             caFile: z.string().min(1).optional(),
-            ca: z.string().regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/, 'not a PEM certificate (-----BEGIN CERTIFICATE----- ...)').optional(),
+            ca: pemCertificateSchema.optional(),
             names: z.array(z.string().refine(isHost, { message: 'not a host name or IP address' })).optional(),
           })
           .strict()

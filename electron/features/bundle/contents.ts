@@ -3,16 +3,12 @@
  * central node's settings, and turned back into a join settings document on the rim node.
  */
 import { z } from 'zod';
-import { DATABASE_SSL, isHost, MAX_NODES, shareFolders, settingsSchema } from '../../shared/settings.js';
+import { DATABASE_SSL, isHost, MAX_NODES, pemCertificateSchema, shareFolders, settingsSchema } from '../../shared/settings.js';
 import type { Platform, Settings, SettingsInput } from '../../shared/settings.js';
 import { UserError } from '../../shared/errors.js';
 
 /** Shown in place of a secret. */
 export const MASK = '••••••••';
-
-const pemCertificate = z
-  .string()
-  .regex(/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/, 'not a PEM certificate (-----BEGIN CERTIFICATE----- ...)');
 
 export const bundleContentsSchema = z
   .object({
@@ -27,7 +23,7 @@ export const bundleContentsSchema = z
         user: z.string().min(1),
         password: z.string(),
         ssl: z.enum(DATABASE_SSL),
-        caCert: pemCertificate.optional(),
+        caCert: pemCertificateSchema.optional(),
       })
       .strict(),
     share: z
