@@ -6,7 +6,17 @@
 
 /** True for /abs, C:\abs (or C:/abs) and \\server\share. */
 export function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || /^\\\\[^\\/]+[\\/][^\\/]+/.test(path);
+  return path.startsWith('/') || isDrivePath(path) || isUncPath(path);
+}
+
+/** True for a path that names one folder on this platform: /x on Linux; C:\x or \\server\share on Windows. */
+export function isAbsoluteFor(platform: 'linux' | 'win32', path: string): boolean {
+  return platform === 'win32' ? isDrivePath(path) || isUncPath(path) : path.startsWith('/');
+}
+
+/** True for C:\abs or C:/abs: a folder with its drive letter. */
+function isDrivePath(path: string): boolean {
+  return /^[A-Za-z]:[\\/]/.test(path);
 }
 
 /** True for \\\\server\\share\\...: a network share, not a folder of this machine. */

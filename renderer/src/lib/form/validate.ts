@@ -3,7 +3,7 @@
  * typing (a password may not be left empty).
  */
 import { z } from 'zod';
-import { climbsOut, isUncPath } from '../../../../electron/shared/path-rules.js';
+import { climbsOut, isAbsoluteFor } from '../../../../electron/shared/path-rules.js';
 import { defaultPaths, joinPath, settingsSchema } from '../../../../electron/shared/settings.js';
 import { SUB_FOLDERS } from './model.js';
 import type { Form } from './model.js';
@@ -96,11 +96,6 @@ function addFolderIssues(form: Form, add: (path: string, message: string) => voi
       );
     } else if (climbsOut(value)) add(path, `must not contain "..": give the folder itself, such as ${example}`);
   }
-}
-
-/** True for a path that names one folder wherever the installer runs: /x on Linux; C:\x or \\server\share on Windows. */
-function isAbsoluteFor(platform: Form['platform'], path: string): boolean {
-  return platform === 'win32' ? /^[A-Za-z]:[\\/]/.test(path) || isUncPath(path) : path.startsWith('/');
 }
 
 /** The value at a path of the settings document (undefined where there is none). */
